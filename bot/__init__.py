@@ -1,0 +1,1 @@
+"""Slack approvals for LangGraph human-in-the-loop interrupts."""

@@ -1,0 +1,38 @@
+"""The Bolt app: signature verification, listeners, and one error handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.engine.deps import Deps
+from bot.listeners import actions, commands, views
+
+log = logging.getLogger(__name__)
+
+
+def build_bolt_app(deps: Deps) -> AsyncApp:
+    """A Bolt app whose listeners ack first and hand the rest to the engine.
+
+    ``process_before_response`` stays off: the HTTP answer goes out at ``ack()``, and the
+    decision, rendering and resume continue after it.
+    """
+    settings = deps.settings
+    app = AsyncApp(
+        client=deps.slack,
+        signing_secret=settings.secret("slack_signing_secret") or "socket-mode",
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+    actions.register(app, deps)
+    views.register(app, deps)
+    commands.register(app, deps)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("unhandled error in a listener (%s)", body.get("type"), exc_info=error)
+
+    return app

@@ -1,0 +1,42 @@
+"""Small text helpers shared by the message builders: dates, values, truncation."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def date_token(at: datetime) -> str:
+    """A Slack date token: each reader sees the time in their own zone."""
+    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def mention(user: str | None) -> str:
+    """``<@U…>`` for a user id, ``<!subteam^S…>`` for a group, a dash for nobody."""
+    if not user:
+        return "—"
+    return f"<!subteam^{user}>" if user.startswith("S") else f"<@{user}>"
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn gives meaning to."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def show_value(value: Any, *, limit: int = 600) -> str:
+    """An argument value as readable mrkdwn: scalars inline, structures as JSON code."""
+    if isinstance(value, str):
+        return clip(escape(value), limit) if value else "_(empty)_"
+    if isinstance(value, bool) or value is None:
+        return f"`{json.dumps(value)}`"
+    if isinstance(value, int | float):
+        return f"`{value:,}`"
+    text = json.dumps(value, ensure_ascii=False, indent=1, default=str)
+    return f"```{clip(escape(text), limit - 6)}```"

@@ -1,0 +1,63 @@
+"""The view model a request message is drawn from: plain data, built from stored rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graphs.models import Action
+
+DECIDED_ICONS = {
+    "approved": "✅",
+    "edited": "✏️",
+    "rejected": "❌",
+    "responded": "💬",
+    "expired": "⏱",
+    "cancelled": "🚫",
+}
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One person's decision at one time."""
+
+    user: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """One action of a request as it stands."""
+
+    approval_id: int
+    action: Action  # as the graph proposed it
+    args: dict[str, Any]  # as it stands (edited so far)
+    status: str  # pending | approved | edited | rejected | responded | expired | cancelled
+    votes: list[Vote] = field(default_factory=list)  # approvals so far, or the deciders
+    reason: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Still waiting for a decision."""
+        return self.status == "pending"
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """Everything one Slack message about one interrupt shows."""
+
+    request_id: int
+    title: str
+    description: str | None
+    requested_by: str | None
+    graph: str
+    actions: list[ActionView]
+    required_approvals: int = 1
+    expires_at: datetime | None = None
+    note: str | None = None  # e.g. "the run failed to resume: …"
+
+    @property
+    def pending(self) -> bool:
+        """Any action still waiting."""
+        return any(a.pending for a in self.actions)

@@ -1,0 +1,130 @@
+"""What each CLI command does; each takes the settings and the parsed arguments."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiohttp import web
+
+from bot.cli import dump
+from bot.errors import ConfigError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+async def serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve until SIGTERM/SIGINT, then shut down gracefully."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    from bot.server import create_app
+    from bot.web.keys import BOLT, DEPS
+
+    second = "slack_app_token" if settings.socket_mode else "slack_signing_secret"
+    settings.require("slack_bot_token", second)
+    app = create_app(settings, slack_endpoint=not settings.socket_mode)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, port=settings.port).start()
+    handler = None
+    if settings.socket_mode:
+        handler = AsyncSocketModeHandler(
+            app[BOLT], settings.secret("slack_app_token"), web_client=app[DEPS].slack
+        )
+        await handler.connect_async()
+    mode = "Socket Mode" if handler else f"HTTP on :{settings.port}/slack/events"
+    log.info("serving Slack approvals (%s)", mode)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down: finishing in-flight work")
+    app[DEPS].inflight.closing = True
+    if handler:
+        await handler.close_async()
+    await runner.cleanup()
+    return 0
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Start a run from any process; its requests are resumed by ``serve``."""
+    from bot.engine.flow import start_run
+    from bot.runtime import open_deps
+
+    settings.require("slack_bot_token")
+    channel = args.channel or settings.approvals_channel
+    if not channel:
+        raise ConfigError("no channel: pass --channel or set APPROVALS_CHANNEL")
+    try:
+        run_input = json.loads(args.input)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--input is not valid JSON: {exc}") from None
+    async with open_deps(settings) as deps:
+        started = await start_run(
+            deps, args.graph, run_input, channel=channel, requested_by=args.requested_by
+        )
+    print(dump(started.as_json()) if args.json else started.thread_id)
+    return 0
+
+
+async def pending(settings: Settings, args: argparse.Namespace) -> int:
+    """Requests waiting for a decision, oldest first."""
+    from bot.runtime import open_deps
+
+    sql = """SELECT r.id, r.thread_id, run.graph, r.request->>'title' AS title, r.channel,
+                    r.message_ts, r.created_at, r.expires_at
+             FROM requests r JOIN runs run USING (thread_id)
+             WHERE r.status = 'pending' ORDER BY r.created_at"""
+    async with open_deps(settings) as deps, deps.pool.connection() as conn:
+        rows = await (await conn.execute(sql)).fetchall()
+    for row in rows:
+        r: dict[str, object] = row
+        print(
+            dump(r)
+            if args.json
+            else f"{r['id']:>6}  {r['graph']:<12} {r['title']}  "
+            f"(thread {r['thread_id']}, expires {r['expires_at']:%Y-%m-%d %H:%M})"
+        )
+    if not rows and not args.json:
+        print("no pending requests")
+    return 0
+
+
+async def audit(settings: Settings, args: argparse.Namespace) -> int:
+    """The trail of one run: every event with actor, time, arguments and reason."""
+    from bot.audit_view import format_trail
+    from bot.runtime import open_deps
+    from persistence.audit import trail
+
+    async with open_deps(settings) as deps, deps.pool.connection() as conn:
+        events = await trail(conn, args.thread_id)
+    if not events:
+        raise ConfigError(f"no audit events for thread {args.thread_id}")
+    print(json.dumps(events, default=str, indent=2) if args.json else format_trail(events))
+    return 0
+
+
+async def migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply our migrations and LangGraph's checkpointer setup."""
+    from bot.runtime import open_deps
+
+    async with open_deps(settings):
+        print("database is up to date")
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "serve": serve,
+    "run": run,
+    "pending": pending,
+    "audit": audit,
+    "migrate": migrate,
+}

@@ -1,0 +1,1 @@
+"""Orchestration: start a run, record a decision, resume, report, expire, recover."""

@@ -1,0 +1,74 @@
+"""Start a run; after a decision, rewrite the message and resume when complete."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from bot.engine.decide import Decided
+from bot.engine.deps import Deps, thread_lock
+from bot.engine.post import config_of, sync_run
+from bot.engine.render import render_request
+from bot.engine.resume import resume_request
+from bot.errors import NotFound
+from persistence import audit, requests, runs
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """The outcome of starting a run: its thread id, status and posted request ids."""
+
+    thread_id: str
+    graph: str
+    status: str
+    request_ids: list[int]
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``run --json`` and ``POST /api/runs`` answer."""
+        return {
+            "thread_id": self.thread_id,
+            "graph": self.graph,
+            "status": self.status,
+            "requests": self.request_ids,
+        }
+
+
+async def start_run(
+    deps: Deps, graph: str, input: Any, *, channel: str, requested_by: str | None
+) -> RunStarted:
+    """Record a run, invoke it until it finishes or interrupts, and post its requests."""
+    if graph not in deps.graphs.names():
+        raise NotFound(f"No graph named {graph!r}; known: {', '.join(deps.graphs.names())}")
+    compiled = deps.graphs.build(graph, deps.checkpointer)
+    thread_id = deps.new_id()
+    async with deps.pool.connection() as conn:
+        await runs.insert_run(
+            conn, thread_id, graph=graph, input=input, channel=channel, requested_by=requested_by
+        )
+        await audit.record(
+            conn,
+            "started",
+            thread_id=thread_id,
+            actor=requested_by,
+            detail={"graph": graph, "input": input},
+        )
+    async with thread_lock(deps.pool, thread_id):
+        await compiled.ainvoke(input, config_of(thread_id))
+    status = await sync_run(deps, thread_id)
+    async with deps.pool.connection() as conn:
+        open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]
+    return RunStarted(thread_id, graph, status, open_ids)
+
+
+async def after_decision(deps: Deps, decided: Decided) -> None:
+    """Rewrite the message at once and, when the request is complete, resume the run."""
+    render = asyncio.ensure_future(render_request(deps, decided.request_id))
+    if decided.complete:
+        await resume_request(deps, decided.request_id)
+    await render
+    if decided.complete:
+        async with deps.pool.connection() as conn:
+            row = await requests.get_request(conn, decided.request_id)
+        if row is not None and row["render_needed"]:
+            await render_request(deps, decided.request_id)

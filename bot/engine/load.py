@@ -1,0 +1,90 @@
+"""Read a stored request back as models: the normalized request, its policy, its view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from bot.blocks.view import ActionView, RequestView, Vote
+from bot.policy import Policy
+from graphs.models import Action, ApprovalRequest
+
+Row = dict[str, Any]
+
+SELECT_REQUEST_VIEW = """
+SELECT r.*, run.graph, run.requested_by, run.slack_thread_ts
+FROM requests r JOIN runs run USING (thread_id) WHERE r.id = %s
+"""
+SELECT_VOTES_OF_REQUEST = """
+SELECT v.approval_id, v.user_id, v.at FROM votes v JOIN approvals a ON a.id = v.approval_id
+WHERE a.request_id = %s AND v.round = a.round AND v.kind IN ('approve', 'edit')
+ORDER BY v.id
+"""
+
+
+def request_model(row: Row) -> ApprovalRequest:
+    """The normalized request stored with a request row."""
+    return ApprovalRequest.model_validate(row["request"])
+
+
+def policy_model(row: Row) -> Policy:
+    """The policy resolved when the request was posted."""
+    return Policy.model_validate(row["policy"])
+
+
+def action_as_it_stands(approval: Row) -> Action:
+    """The action with its arguments as approved so far (what an edit starts from)."""
+    action = Action.model_validate(approval["action"])
+    return action.model_copy(update={"args": approval["args"]})
+
+
+def _action_view(approval: Row, votes: list[Vote]) -> ActionView:
+    decision = approval["decision"] or {}
+    if approval["status"] in ("rejected", "responded", "expired", "cancelled"):
+        at = datetime.fromisoformat(decision["decided_at"])
+        votes = [Vote(user=u, at=at) for u in decision.get("decided_by", [])]
+    return ActionView(
+        approval_id=int(approval["id"]),
+        action=Action.model_validate(approval["action"]),
+        args=approval["args"],
+        status=approval["status"],
+        votes=votes,
+        reason=decision.get("reason") if approval["status"] != "responded" else None,
+    )
+
+
+async def load_view(
+    conn: AsyncConnection[Any], request_id: int
+) -> tuple[RequestView, Row, list[Row]] | None:
+    """The request's view model, its row (with run columns) and its approval rows."""
+    cur = await conn.execute(SELECT_REQUEST_VIEW, (request_id,))
+    row: Row | None = await cur.fetchone()
+    if row is None:
+        return None
+    cur = await conn.execute(
+        "SELECT * FROM approvals WHERE request_id = %s ORDER BY idx", (request_id,)
+    )
+    approvals: list[Row] = await cur.fetchall()
+    cur = await conn.execute(SELECT_VOTES_OF_REQUEST, (request_id,))
+    votes: dict[int, list[Vote]] = {}
+    for v in await cur.fetchall():
+        votes.setdefault(v["approval_id"], []).append(Vote(user=v["user_id"], at=v["at"]))
+    request = request_model(row)
+    policy = policy_model(row)
+    note = None
+    if row["status"] == "failed":
+        note = f"The run could not be resumed: {row['last_error'] or 'unknown error'}"
+    view = RequestView(
+        request_id=request_id,
+        title=request.title,
+        description=request.description,
+        requested_by=row["requested_by"],
+        graph=row["graph"],
+        actions=[_action_view(a, votes.get(int(a["id"]), [])) for a in approvals],
+        required_approvals=policy.required_approvals,
+        expires_at=row["expires_at"],
+        note=note,
+    )
+    return view, row, approvals

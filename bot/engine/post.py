@@ -1,0 +1,180 @@
+"""Store each pending interrupt as a request, then post it; report a finished run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from psycopg.types.json import Jsonb
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.request import build_request_message
+from bot.engine.deps import Deps
+from bot.engine.load import load_view
+from bot.policy import Policy
+from graphs.adapters import normalize
+from graphs.models import ApprovalRequest
+from persistence import audit, requests, runs
+
+log = logging.getLogger(__name__)
+POST_LEASE_S = 60.0
+SLACK_ERRORS = (SlackApiError, OSError, TimeoutError)
+
+FINISH_RUN = """
+UPDATE runs SET status = 'done', outcome = %s, updated_at = now()
+WHERE thread_id = %s AND status <> 'done' RETURNING slack_thread_ts, channel
+"""
+
+
+def config_of(thread_id: str) -> RunnableConfig:
+    """The LangGraph config addressing one thread."""
+    return RunnableConfig(configurable={"thread_id": thread_id})
+
+
+def value_hash(value: Any) -> str:
+    """A stable digest of an interrupt value (tells a repeated interrupt id apart)."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def jsonable(value: Any) -> Any:
+    """Graph state as JSON (messages and other objects become their string form)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _narrow(request: ApprovalRequest, policy: Policy) -> ApprovalRequest:
+    actions = [
+        a.model_copy(
+            update={
+                "allowed": tuple(k for k in a.allowed if k in policy.allowed_decisions)
+                or ("approve", "reject")
+            }
+        )
+        for a in request.actions
+    ]
+    return request.model_copy(update={"actions": actions})
+
+
+async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> int | None:
+    """Normalize, resolve the policy and store one interrupt; None if already stored."""
+    schema = getattr(interrupt, "response_schema", None)
+    request = normalize(
+        interrupt.value, response_schema=schema if isinstance(schema, dict) else None
+    )
+    defaults = Policy(
+        channel=run["channel"],
+        timeout_s=deps.settings.approvals_timeout_s,
+        reminder_s=deps.settings.approvals_reminder_s,
+    )
+    policy = deps.policies.resolve(defaults=defaults, graph=run["graph"], request=request)
+    request = _narrow(request, policy)
+    now = deps.clock()
+    expires = now + timedelta(seconds=policy.timeout_s)
+    remind = expires - timedelta(seconds=policy.reminder_s or policy.timeout_s / 4)
+    async with deps.pool.connection() as conn:
+        request_id = await requests.insert_request(
+            conn,
+            thread_id=run["thread_id"],
+            interrupt_id=interrupt.id,
+            value_hash=value_hash(interrupt.value),
+            request=request.model_dump(mode="json"),
+            policy=policy.model_dump(mode="json"),
+            channel=policy.channel or run["channel"],
+            expires_at=expires,
+            remind_at=remind if remind > now else None,
+            actions=[a.model_dump(mode="json") for a in request.actions],
+        )
+        if request_id is not None:
+            await audit.record(
+                conn,
+                "requested",
+                thread_id=run["thread_id"],
+                request_id=request_id,
+                actor=run["requested_by"],
+                args_before=[a.args for a in request.actions],
+            )
+    return request_id
+
+
+async def post_request(deps: Deps, request_id: int) -> bool:
+    """Post a stored request to Slack once (a lease keeps instances from doubling it)."""
+    async with deps.pool.connection() as conn:
+        if not await requests.claim_post(conn, request_id, lease_s=POST_LEASE_S):
+            return False
+        loaded = await load_view(conn, request_id)
+    assert loaded is not None
+    view, row, _ = loaded
+    text, blocks = build_request_message(view)
+    try:
+        resp = await deps.slack.chat_postMessage(
+            channel=row["channel"], text=text, blocks=blocks, thread_ts=row["slack_thread_ts"]
+        )
+    except SLACK_ERRORS as exc:
+        log.warning("posting request %s failed (the sweeper retries): %s", request_id, exc)
+        return False
+    async with deps.pool.connection() as conn:
+        await requests.set_message_ts(conn, request_id, resp["ts"])
+        await conn.execute(
+            "UPDATE requests SET channel = %s WHERE id = %s", (resp["channel"], request_id)
+        )
+        await runs.set_thread_ts(conn, row["thread_id"], channel=resp["channel"], ts=resp["ts"])
+        await audit.record(
+            conn,
+            "posted",
+            thread_id=row["thread_id"],
+            request_id=request_id,
+            detail={"channel": resp["channel"], "ts": resp["ts"]},
+        )
+    return True
+
+
+async def sync_run(deps: Deps, thread_id: str) -> str:
+    """After an invoke: post new interrupts, or mark the run done. Returns the run status."""
+    async with deps.pool.connection() as conn:
+        run = await runs.get_run(conn, thread_id)
+    assert run is not None
+    graph = deps.graphs.build(run["graph"], deps.checkpointer)
+    state = await graph.aget_state(config_of(thread_id))
+    if state.interrupts:
+        new = [rid for i in state.interrupts if (rid := await store_interrupt(deps, run, i))]
+        async with deps.pool.connection() as conn:
+            await runs.set_run_status(conn, thread_id, "waiting")
+        for request_id in new:
+            await post_request(deps, request_id)
+        return "waiting"
+    if state.next:
+        return "running"
+    await finish_run(deps, thread_id, jsonable(state.values))
+    return "done"
+
+
+async def finish_run(deps: Deps, thread_id: str, outcome: Any) -> None:
+    """Mark the run done once and reply in its Slack thread with the outcome."""
+    async with deps.pool.connection() as conn:
+        cur = await conn.execute(FINISH_RUN, (Jsonb(outcome), thread_id))
+        row = await cur.fetchone()
+        if row is None:
+            return
+        await audit.record(conn, "finished", thread_id=thread_id, detail=outcome)
+    if row["slack_thread_ts"]:
+        text = f"🏁 Run finished: {summarize(outcome)}"
+        try:
+            await deps.slack.chat_postMessage(
+                channel=row["channel"], thread_ts=row["slack_thread_ts"], text=text
+            )
+        except SLACK_ERRORS as exc:
+            log.warning("finished-run reply for %s failed: %s", thread_id, exc)
+
+
+def summarize(outcome: Any) -> str:
+    """A one-line outcome: the state's ``status`` (and ``reason``) when it has one."""
+    if isinstance(outcome, dict) and "status" in outcome:
+        text = f"*{outcome['status']}*"
+        if outcome.get("reason"):
+            text += f" — {outcome['reason']}"
+        return text
+    return "done"

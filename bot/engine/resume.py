@@ -1,0 +1,87 @@
+"""Resume a decided request exactly once, fenced by the per-thread advisory lock."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from langgraph.errors import GraphInterrupt
+from langgraph.types import Command
+
+from bot.engine.deps import Deps, thread_lock
+from bot.engine.post import config_of, sync_run, value_hash
+from persistence import audit, requests, runs
+
+log = logging.getLogger(__name__)
+MAX_RESUME_ATTEMPTS = 3
+
+
+async def resume_request(deps: Deps, request_id: int) -> bool:
+    """Resume the run with the request's decision, then post what comes next.
+
+    Idempotent: under the thread lock the interrupt must still be pending (same id, same
+    value); if it was already consumed, the run is continued with ``None`` instead.
+    Returns True when this call resumed (or found resumed) the request.
+    """
+    async with deps.resume_slots:
+        async with deps.pool.connection() as conn:
+            row = await requests.get_request(conn, request_id)
+        if row is None or row["status"] != "decided":
+            return False
+        thread_id = row["thread_id"]
+        async with thread_lock(deps.pool, thread_id):
+            async with deps.pool.connection() as conn:
+                row = await requests.get_request(conn, request_id)
+                run = await runs.get_run(conn, thread_id)
+            if row is None or row["status"] != "decided" or run is None:
+                return False  # another instance got here first
+            try:
+                await _invoke(deps, row, run)
+            except GraphInterrupt:
+                raise
+            except Exception as exc:  # the graph itself failed: record, maybe retry later
+                log.exception("resuming request %s failed", request_id)
+                await _note_failure(deps, row, exc)
+                return False
+            async with deps.pool.connection() as conn:
+                await requests.set_resumed(conn, request_id)
+                await runs.set_run_status(conn, thread_id, "running")
+                await audit.record(
+                    conn,
+                    "resumed",
+                    thread_id=thread_id,
+                    request_id=request_id,
+                    detail={"resume": row["resume_value"]},
+                )
+            await sync_run(deps, thread_id)
+    return True
+
+
+async def _invoke(deps: Deps, row: dict[str, Any], run: dict[str, Any]) -> None:
+    graph = deps.graphs.build(run["graph"], deps.checkpointer)
+    config = config_of(row["thread_id"])
+    state = await graph.aget_state(config)
+    pending = {i.id: i for i in state.interrupts}
+    match = pending.get(row["interrupt_id"])
+    if match is not None and value_hash(match.value) == row["value_hash"]:
+        await graph.ainvoke(Command(resume={row["interrupt_id"]: row["resume_value"]}), config)
+    elif state.next and not state.interrupts:
+        # The resume was taken before a crash but the run did not finish: continue it.
+        await graph.ainvoke(None, config)
+
+
+async def _note_failure(deps: Deps, row: dict[str, Any], exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"
+    async with deps.pool.connection() as conn:
+        attempts = await requests.note_resume_error(conn, int(row["id"]), error=error)
+        if attempts >= MAX_RESUME_ATTEMPTS:
+            await requests.set_failed(conn, int(row["id"]), error=error)
+            await requests.set_render_needed(conn, int(row["id"]), True)
+        await audit.record(
+            conn,
+            "resume_failed",
+            thread_id=row["thread_id"],
+            request_id=int(row["id"]),
+            reason=error,
+            detail={"attempt": attempts},
+        )

@@ -1,0 +1,1 @@
+"""Bolt listeners, one package per interaction kind, each with ``register(app, deps)``."""

@@ -1,0 +1,86 @@
+"""What every listener shares: reading ids from a payload, telling the clicker, deciding."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from psycopg import OperationalError
+from psycopg_pool import PoolTimeout
+from slack_sdk.errors import SlackApiError
+
+from bot.engine.decide import Decided, decide
+from bot.engine.deps import Deps
+from bot.engine.flow import after_decision
+from bot.errors import ApprovalError
+from bot.metrics import METRICS
+from graphs.models import DecisionKind
+
+log = logging.getLogger(__name__)
+DB_DOWN = (OperationalError, PoolTimeout)
+DB_DOWN_TEXT = (
+    "⚠️ The approvals database is unavailable right now. "
+    "Nothing was recorded: please try again in a minute."
+)
+
+
+def approval_id_of(body: dict[str, Any]) -> int | None:
+    """The approval id a button carries (its value holds only ids)."""
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def user_of(body: dict[str, Any]) -> str:
+    """The clicking user's id."""
+    return str((body.get("user") or {}).get("id", ""))
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    """The channel a click came from."""
+    channel = body.get("channel") or {}
+    return channel.get("id") or (body.get("container") or {}).get("channel_id")
+
+
+async def tell(deps: Deps, body: dict[str, Any], text: str) -> None:
+    """Say something only the clicker sees, in the channel they clicked in."""
+    channel = channel_of(body)
+    if not channel:
+        return
+    thread_ts = (body.get("container") or {}).get("thread_ts")
+    try:
+        await deps.slack.chat_postEphemeral(
+            channel=channel, user=user_of(body), text=text, thread_ts=thread_ts
+        )
+    except (SlackApiError, OSError, TimeoutError):
+        log.warning("could not tell %s: %s", user_of(body), text)
+
+
+async def decide_or_explain(
+    deps: Deps,
+    body: dict[str, Any],
+    approval_id: int,
+    *,
+    kind: DecisionKind,
+    args: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> Decided | str:
+    """Decide, or return the sentence explaining why not (already told nobody yet)."""
+    try:
+        decided = await decide(
+            deps, approval_id, user=user_of(body), kind=kind, args=args, reason=reason
+        )
+    except ApprovalError as exc:
+        METRICS.inc("approvals_refusals_total", kind=kind)
+        return exc.message
+    except DB_DOWN:
+        log.exception("database unavailable while deciding approval %s", approval_id)
+        return DB_DOWN_TEXT
+    METRICS.inc("approvals_decisions_total", kind=kind)
+    return decided
+
+
+async def follow_up(deps: Deps, decided: Decided) -> None:
+    """Render and resume, tracked so a graceful shutdown waits for it."""
+    await deps.inflight.spawn(after_decision(deps, decided))

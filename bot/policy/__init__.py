@@ -1,0 +1,96 @@
+'''Approval policy: who may decide a request, how many must agree, and for how long.
+
+A policy is resolved per request from, lowest to highest: the settings defaults, the
+policy file named by ``APPROVALS_POLICY``, and the interrupt's own ``approval`` block
+(see :mod:`bot.policy.book` for the exact order and for batches of actions).
+
+The policy file (TOML)
+----------------------
+Every table may set any of these fields; a field left out keeps the value from below.
+
+==========================  ====================================================  =========
+field                       meaning                                               default
+==========================  ====================================================  =========
+``channel``                 channel to post in (``C…``)                           settings
+``approvers``               user ids ``U…``/``W…`` and user-group ids ``S…``;     ``[]``
+                            empty means anyone in the channel may decide
+``required_approvals``      how many different people must approve (≥ 1)         ``1``
+``allow_self_approval``     may the requester approve their own request           ``false``
+``timeout_s``               seconds before the request expires (rejected)         ``86400``
+``allowed_decisions``       subset of approve, edit, reject, respond              approve,
+                                                                                  edit,
+                                                                                  reject
+``reminder_s``              remind this many seconds before expiry                none
+==========================  ====================================================  =========
+
+.. code-block:: toml
+
+    [defaults]                        # the whole file's defaults
+    timeout_s = 14400
+    reminder_s = 3600
+
+    [actions.send_email]              # this action name, in any graph
+    allowed_decisions = ["approve", "reject"]
+
+    [graphs.payments]                 # every action of the graph "payments"
+    channel = "C0PAYMENTS"
+    approvers = ["S0FINANCE"]
+
+    [graphs.payments.actions.pay]     # the action "pay" of "payments": beats [actions.pay]
+    timeout_s = 7200
+
+    [[graphs.payments.actions.pay.rules]]
+    when = "amount > 10000"           # every matching rule applies, in file order
+    required_approvals = 2
+
+    [[graphs.payments.actions.pay.rules]]
+    when = "amount >= 100000"         # later rules win: write thresholds ascending
+    required_approvals = 3
+    approvers = ["S0FINANCE", "U0CFO"]
+
+    [[graphs.payments.actions.pay.rules]]
+    when = [{ arg = "payee.country", op = "not in", value = ["US", "CA"] },
+            "amount > 0"]             # a list: all conditions must hold
+    channel = "C0PAYINTL"
+
+Rules (``[[... .rules]]``) may sit in any table; each has a ``when`` and at least one
+field. ``when`` compares an argument of the action (dotted for nested objects) with a
+literal using ``> >= < <= == != in`` or ``not in``: ``amount > 10000``,
+``currency == "EUR"`` (or ``'EUR'``), ``urgent == true``, ``env in ["prod", "staging"]``.
+Numbers also match numeric strings (``"12500.00"``); a missing argument never matches.
+Conditions are parsed, never evaluated as code.
+
+An invalid file stops the bot at start with ``FILE:LINE: FIELD: what is wrong``.
+'''
+
+from __future__ import annotations
+
+from bot.policy.book import PolicyBook, Resolution, Rule, Section, combine_policies
+from bot.policy.conditions import Condition, ConditionError, parse_conditions
+from bot.policy.eligibility import (
+    check_can_decide,
+    describe_approvers,
+    expand_approvers,
+    mention,
+)
+from bot.policy.loader import load_policy_file, parse_policy
+from bot.policy.model import Policy, PolicyPatch
+
+__all__ = [
+    "Condition",
+    "ConditionError",
+    "Policy",
+    "PolicyBook",
+    "PolicyPatch",
+    "Resolution",
+    "Rule",
+    "Section",
+    "check_can_decide",
+    "combine_policies",
+    "describe_approvers",
+    "expand_approvers",
+    "load_policy_file",
+    "mention",
+    "parse_conditions",
+    "parse_policy",
+]

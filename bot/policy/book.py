@@ -1,0 +1,220 @@
+"""A loaded policy file, and resolving the policy of one request from its layers.
+
+The policy of one action is built from these layers, lowest to highest; each sets only
+the fields it names:
+
+1. the settings defaults (passed in as a :class:`Policy`);
+2. the file's ``[defaults]``;
+3. ``[graphs.G]`` for the request's graph;
+4. ``[actions.A]`` for the action's name, in any graph;
+5. ``[graphs.G.actions.A]``, the same action in this graph only;
+6. the rules whose ``when`` matches the action's arguments: every matching rule
+   applies, in this order — rules of ``[defaults]``, of the graph, of ``[actions.A]``,
+   of ``[graphs.G.actions.A]``, each section's rules in file order — so a later match
+   overrides an earlier one (write thresholds in ascending order);
+7. the interrupt's own ``approval`` block (invalid fields are ignored with a warning).
+
+``allowed_decisions`` is then narrowed to what the action itself accepts (an Agent
+Inbox ``config`` or a middleware ``review_config``), and a ``reminder_s`` not shorter
+than ``timeout_s`` is dropped.
+
+A request with several actions (a batch of tool calls) gets one policy, the strictest
+across its actions: the most ``required_approvals``, the shortest ``timeout_s``, the
+earliest reminder, self-approval only if every action allows it, the decisions every
+action allows (``reject`` alone if they share none), approvers every action accepts
+(the ids common to all non-empty lists; if the lists share no id, their union, with a
+warning — check each action with :meth:`PolicyBook.resolve_action` when that matters),
+and the channel of the action needing the most approvals (the first on a tie).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.policy.conditions import Condition
+from bot.policy.model import Policy, PolicyPatch, apply_patch, lenient_patch, ordered_decisions
+from graphs.models import Action, ApprovalRequest, DecisionKind
+
+logger = logging.getLogger(__name__)
+
+
+class Rule(BaseModel):
+    """Overrides that apply when every condition matches the action's arguments."""
+
+    model_config = ConfigDict(frozen=True)
+
+    when: tuple[Condition, ...] = Field(min_length=1)
+    patch: PolicyPatch
+
+    def matches(self, args: Mapping[str, Any]) -> bool:
+        """Whether all of this rule's conditions hold for ``args``."""
+        return all(condition.matches(args) for condition in self.when)
+
+
+class Section(BaseModel):
+    """One table of the file: its own fields and its conditional rules."""
+
+    model_config = ConfigDict(frozen=True)
+
+    patch: PolicyPatch = PolicyPatch()
+    rules: tuple[Rule, ...] = ()
+
+
+class GraphSection(Section):
+    """``[graphs.G]``: a section plus per-action sections for that graph."""
+
+    actions: dict[str, Section] = Field(default_factory=dict)
+
+
+class Resolution(BaseModel):
+    """A resolved request: its policy, each action's own policy, and what was ignored."""
+
+    model_config = ConfigDict(frozen=True)
+
+    policy: Policy
+    actions: tuple[Policy, ...]
+    warnings: tuple[str, ...] = ()
+
+
+class PolicyBook(BaseModel):
+    """Every policy section of one file; an empty book adds nothing to the defaults."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str | None = None
+    defaults: Section = Section()
+    graphs: dict[str, GraphSection] = Field(default_factory=dict)
+    actions: dict[str, Section] = Field(default_factory=dict)
+
+    def resolve(self, *, defaults: Policy, graph: str, request: ApprovalRequest) -> Policy:
+        """The policy for ``request`` from ``graph`` (see the module docstring).
+
+        Warnings about the request's ``approval`` block are logged; use :meth:`explain`
+        to get them.
+        """
+        resolution = self.explain(defaults=defaults, graph=graph, request=request)
+        for warning in resolution.warnings:
+            logger.warning("policy for graph %s: %s", graph, warning)
+        return resolution.policy
+
+    def explain(self, *, defaults: Policy, graph: str, request: ApprovalRequest) -> Resolution:
+        """Like :meth:`resolve`, with each action's policy and the warnings."""
+        approval, warnings = lenient_patch(request.approval, source="approval")
+        per_action: list[Policy] = []
+        for action in request.actions:
+            policy, action_warnings = self._resolve(defaults, graph, action, approval)
+            per_action.append(policy)
+            warnings.extend(action_warnings)
+        combined, combine_warnings = combine_policies(per_action)
+        warnings.extend(combine_warnings)
+        return Resolution(policy=combined, actions=tuple(per_action), warnings=tuple(warnings))
+
+    def resolve_action(
+        self,
+        *,
+        defaults: Policy,
+        graph: str,
+        action: Action,
+        approval: Mapping[str, Any] | None = None,
+    ) -> Policy:
+        """The policy of one ``action`` of ``graph``; ``approval`` is the request's block."""
+        patch, _ = lenient_patch(approval or {}, source="approval")
+        return self._resolve(defaults, graph, action, patch)[0]
+
+    def _sections(self, graph: str, action: str) -> list[Section]:
+        graph_section = self.graphs.get(graph)
+        sections: list[Section | None] = [
+            self.defaults,
+            graph_section,
+            self.actions.get(action),
+            graph_section.actions.get(action) if graph_section else None,
+        ]
+        return [section for section in sections if section is not None]
+
+    def _resolve(
+        self, defaults: Policy, graph: str, action: Action, approval: PolicyPatch
+    ) -> tuple[Policy, list[str]]:
+        sections = self._sections(graph, action.name)
+        policy = defaults
+        for section in sections:
+            policy = apply_patch(policy, section.patch)
+        for section in sections:
+            for rule in section.rules:
+                if rule.matches(action.args):
+                    policy = apply_patch(policy, rule.patch)
+        policy = apply_patch(policy, approval)
+        return _fit_to_action(policy, action)
+
+
+def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
+    warnings: list[str] = []
+    allowed = ordered_decisions(set(policy.allowed_decisions) & set(action.allowed))
+    if not allowed:
+        allowed = _fallback_decisions(action.allowed)
+        warnings.append(
+            f"action {action.name}: the policy allows {list(policy.allowed_decisions)} but "
+            f"the action accepts only {list(action.allowed)}; using {list(allowed)}"
+        )
+    reminder = policy.reminder_s
+    if reminder is not None and reminder >= policy.timeout_s:
+        warnings.append(
+            f"action {action.name}: reminder_s {reminder} is not shorter than timeout_s "
+            f"{policy.timeout_s}; no reminder"
+        )
+        reminder = None
+    update = {"allowed_decisions": allowed, "reminder_s": reminder}
+    return Policy.model_validate(policy.model_dump() | update), warnings
+
+
+def _fallback_decisions(accepted: Sequence[DecisionKind]) -> tuple[DecisionKind, ...]:
+    # Refusing is the safe default when nothing is allowed by both sides.
+    return ("reject",) if "reject" in accepted or not accepted else ordered_decisions(accepted)
+
+
+def combine_policies(policies: Sequence[Policy]) -> tuple[Policy, list[str]]:
+    """The strictest single policy for a batch of actions, with warnings (see module doc)."""
+    if len(policies) == 1:
+        return policies[0], []
+    warnings: list[str] = []
+    strictest = max(policies, key=lambda policy: policy.required_approvals)
+    if len({policy.channel for policy in policies}) > 1:
+        warnings.append(f"actions use different channels; posting in {strictest.channel}")
+    decisions = ordered_decisions(
+        set.intersection(*(set(policy.allowed_decisions) for policy in policies))
+    )
+    if not decisions:
+        warnings.append("actions allow no decision in common; allowing reject only")
+    reminders = [policy.reminder_s for policy in policies if policy.reminder_s is not None]
+    approvers, approver_warning = _common_approvers(policies)
+    warnings.extend(approver_warning)
+    combined = Policy(
+        channel=strictest.channel,
+        approvers=approvers,
+        required_approvals=strictest.required_approvals,
+        allow_self_approval=all(policy.allow_self_approval for policy in policies),
+        timeout_s=min(policy.timeout_s for policy in policies),
+        allowed_decisions=decisions or ("reject",),
+        reminder_s=max(reminders) if reminders else None,
+    )
+    if combined.reminder_s is not None and combined.reminder_s >= combined.timeout_s:
+        combined = combined.model_copy(update={"reminder_s": None})
+    return combined, warnings
+
+
+def _common_approvers(policies: Sequence[Policy]) -> tuple[tuple[str, ...], list[str]]:
+    lists = [policy.approvers for policy in policies if policy.approvers]
+    if not lists:
+        return (), []
+    common = set.intersection(*(set(approvers) for approvers in lists))
+    if common:
+        return tuple(approver for approver in lists[0] if approver in common), []
+    union = tuple(dict.fromkeys(approver for approvers in lists for approver in approvers))
+    warning = (
+        f"actions name approvers with no id in common {[list(a) for a in lists]}; "
+        "any of them may decide the batch"
+    )
+    return union, [warning]

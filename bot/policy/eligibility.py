@@ -1,0 +1,95 @@
+"""Who may make which decision under a :class:`Policy`. Pure: no Slack calls.
+
+The caller expands the policy's user groups into ``eligible_users`` (see
+:func:`expand_approvers`), so these checks stay testable without Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from bot.errors import NotAllowed
+from bot.policy.model import Policy
+from graphs.models import DecisionKind
+
+_APPROVING: frozenset[DecisionKind] = frozenset({"approve", "edit"})
+
+
+def mention(slack_id: str) -> str:
+    """``S…`` as a user-group mention, any other id as a user mention."""
+    return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
+
+
+def describe_approvers(policy: Policy) -> str:
+    """Who may decide, as Slack mrkdwn: ``<@U1>, <@U2> or <!subteam^S1>`` / anyone."""
+    if not policy.approvers:
+        return "anyone in the channel"
+    mentions = [mention(approver) for approver in policy.approvers]
+    if len(mentions) == 1:
+        return mentions[0]
+    return f"{', '.join(mentions[:-1])} or {mentions[-1]}"
+
+
+def expand_approvers(
+    policy: Policy, *, group_members: Mapping[str, Collection[str]]
+) -> set[str] | None:
+    """The users who may decide: listed users plus members of listed groups; None = anyone.
+
+    ``group_members`` maps a user-group id to its members (``usergroups.users.list``);
+    a group missing from it contributes nobody.
+    """
+    if not policy.approvers:
+        return None
+    users: set[str] = set()
+    for approver in policy.approvers:
+        if approver.startswith("S"):
+            users.update(group_members.get(approver, ()))
+        else:
+            users.add(approver)
+    return users
+
+
+def check_can_decide(
+    policy: Policy,
+    *,
+    user: str,
+    requester: str | None,
+    decision: DecisionKind,
+    eligible_users: set[str] | None,
+    already_approved_by: Collection[str],
+) -> None:
+    """Raise :class:`NotAllowed` if ``user`` may not make ``decision`` now; else return.
+
+    Refused, in this order: a decision the policy does not allow; approving (or editing)
+    one's own request unless ``allow_self_approval``; a user outside ``eligible_users``
+    (None means anyone); approving twice. The requester may always reject, which
+    withdraws the request.
+    """
+    if decision not in policy.allowed_decisions:
+        allowed = " or ".join(kind.capitalize() for kind in policy.allowed_decisions)
+        raise NotAllowed(
+            f"{decision.capitalize()} is not allowed for this request; you can {allowed}."
+        )
+    is_requester = requester is not None and user == requester
+    if is_requester and decision == "reject":
+        return
+    if is_requester and decision in _APPROVING and not policy.allow_self_approval:
+        raise NotAllowed(
+            "You requested this, so someone else must approve it: "
+            f"{_someone_else(policy)}. You can still reject it to withdraw the request."
+        )
+    if eligible_users is not None and user not in eligible_users:
+        raise NotAllowed(
+            f"You are not an approver for this request; it can be decided by "
+            f"{describe_approvers(policy)}."
+        )
+    if decision in _APPROVING and user in already_approved_by:
+        remaining = policy.required_approvals - len(set(already_approved_by))
+        raise NotAllowed(
+            f"You have already approved this request; it needs {max(remaining, 1)} more "
+            f"approval(s) from someone else ({describe_approvers(policy)})."
+        )
+
+
+def _someone_else(policy: Policy) -> str:
+    return describe_approvers(policy) if policy.approvers else "anyone else in the channel"

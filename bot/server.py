@@ -1,0 +1,61 @@
+"""The aiohttp app: Slack events, health, metrics and the runs API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+from bot.app import build_bolt_app
+from bot.runtime import open_deps
+from bot.settings import Settings
+from bot.web.api import handle_start_run
+from bot.web.health import handle_health, handle_metrics
+from bot.web.keys import BOLT, DEPS, SETTINGS
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything bigger is refused (413)
+
+
+async def handle_slack(request: web.Request) -> web.StreamResponse:
+    """Verify and dispatch one Slack request; Bolt answers 401 to a bad signature."""
+    deps = request.app[DEPS]
+    if deps.inflight.closing:
+        return web.json_response({"error": "shutting down"}, status=503)
+    bolt_response = await request.app[BOLT].async_dispatch(await to_bolt_request(request))
+    return await to_aiohttp_response(bolt_response)
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    from bot.engine.sweeper import run_sweeper
+
+    async with open_deps(app[SETTINGS]) as deps:
+        app[DEPS] = deps
+        app[BOLT] = build_bolt_app(deps)
+        sweeper = asyncio.ensure_future(run_sweeper(deps))
+        yield
+        # Graceful shutdown: stop taking work, finish in-flight resumes, then close.
+        deps.inflight.closing = True
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)
+        await deps.inflight.drain(timeout_s=25)
+
+
+def create_app(settings: Settings, *, slack_endpoint: bool = True) -> web.Application:
+    """The app factory: resources open in ``cleanup_ctx`` and close on shutdown."""
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_resources)
+    routes: list[Any] = [
+        web.get("/healthz", handle_health),
+        web.get("/metrics", handle_metrics),
+        web.post("/api/runs", handle_start_run),
+    ]
+    if slack_endpoint:
+        routes.append(web.post("/slack/events", handle_slack))
+    app.add_routes(routes)
+    return app

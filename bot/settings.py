@@ -1,0 +1,49 @@
+"""All configuration, read once from the environment or ``.env``."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Settings as DESIGN.md names them; built once in ``main()`` and passed down."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None  # set → Socket Mode
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: SecretStr | None = None  # unset → embedded Postgres under data_dir
+    port: int = 3000
+    approvals_channel: str | None = None
+    approvals_graphs: str | None = None  # name=module:attr,...
+    approvals_policy: str | None = None  # path of a TOML policy file
+    approvals_api_token: SecretStr | None = None  # bearer token for POST /api/runs
+    approvals_data_dir: str = ".data/postgres"
+    approvals_timeout_s: int = Field(default=24 * 3600, gt=0)
+    approvals_reminder_s: int | None = Field(default=None, gt=0)  # before expiry; None = 1/4
+    approvals_sweep_s: float = Field(default=5.0, gt=0)
+    approvals_pool_size: int = Field(default=20, ge=4)
+
+    def require(self, *names: str) -> None:
+        """Raise one clear line naming every missing setting among ``names``."""
+        missing = [n.upper() for n in names if not getattr(self, n)]
+        if missing:
+            raise ConfigError(
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
+                "export it or put it in .env (see README, 'Settings')."
+            )
+
+    @property
+    def socket_mode(self) -> bool:
+        """True when an app-level token is set: Slack is reached over a WebSocket."""
+        return self.slack_app_token is not None
+
+    def secret(self, name: str) -> str:
+        """The plain value of a secret setting (empty when unset)."""
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else ""

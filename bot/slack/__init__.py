@@ -1,0 +1,1 @@
+"""Slack Web API access: the client, user-group expansion."""

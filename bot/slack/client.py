@@ -1,0 +1,31 @@
+"""The Slack Web API client, with retries configured deliberately."""
+
+from __future__ import annotations
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+
+def make_client(token: str, *, base_url: str, timeout_s: int = 10) -> AsyncWebClient:
+    """A client that retries 429 (honouring Retry-After), 5xx and dropped connections.
+
+    Retries are bounded so one call never outlives a person's patience: at most three
+    tries after a rate limit and two after a server error or a reset connection. A
+    decision never waits on them: it is committed before any Slack call is made.
+    """
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout_s,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )

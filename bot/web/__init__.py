@@ -1,0 +1,1 @@
+"""HTTP routes other than Slack's: health, metrics, the runs API."""

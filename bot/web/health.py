@@ -1,0 +1,45 @@
+"""``GET /healthz`` (with the database state) and ``GET /metrics`` (Prometheus)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from bot.metrics import METRICS
+from bot.web.keys import DEPS
+
+PENDING = "SELECT count(*) AS n FROM requests WHERE status = 'pending'"
+
+
+async def database_ok(request: web.Request) -> bool:
+    """True when a pooled connection answers within two seconds."""
+    try:
+        async with asyncio.timeout(2):
+            async with request.app[DEPS].pool.connection(timeout=2) as conn:
+                await conn.execute("SELECT 1")
+    except Exception:  # any failure means "down" here; the cause is in the pool's log
+        return False
+    return True
+
+
+async def handle_health(request: web.Request) -> web.Response:
+    """200 when the database answers, 503 (and why) when it does not."""
+    ok = await database_ok(request)
+    body = {"status": "ok" if ok else "degraded", "database": "up" if ok else "down"}
+    return web.json_response(body, status=200 if ok else 503)
+
+
+async def handle_metrics(request: web.Request) -> web.Response:
+    """Counters of this process, plus the pending-request gauge from the database."""
+    gauges: dict[str, float] = {}
+    try:
+        async with asyncio.timeout(2):
+            async with request.app[DEPS].pool.connection(timeout=2) as conn:
+                cur = await conn.execute(PENDING)
+                row = await cur.fetchone()
+                gauges["approvals_pending_requests"] = float(row["n"] if row else 0)
+        gauges["approvals_database_up"] = 1.0
+    except Exception:  # the gauge says the database is down; nothing to log per scrape
+        gauges["approvals_database_up"] = 0.0
+    return web.Response(text=METRICS.render(gauges), content_type="text/plain")

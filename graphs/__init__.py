@@ -1,0 +1,1 @@
+"""LangGraph side: the graph registry, example graphs and interrupt adapters (no Slack)."""

@@ -1,0 +1,1 @@
+"""Postgres side: pool, embedded server, migrations, approval store, audit log."""

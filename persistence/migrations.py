@@ -1,0 +1,121 @@
+"""Numbered, append-only migrations: the list index is the version.
+
+Never edit or delete an applied migration; retire one by replacing it with ``SELECT 1;``.
+"""
+
+from __future__ import annotations
+
+from persistence.pool import Pool
+
+MIGRATIONS: list[str] = [
+    # 0: version bookkeeping
+    """CREATE TABLE IF NOT EXISTS approvals_migrations (v integer PRIMARY KEY);""",
+    # 1: runs, one per LangGraph thread started through the bot
+    """CREATE TABLE runs (
+        thread_id text PRIMARY KEY,
+        graph text NOT NULL,
+        input jsonb NOT NULL,
+        channel text,
+        requested_by text,
+        status text NOT NULL DEFAULT 'running',
+        slack_thread_ts text,
+        outcome jsonb,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+    );""",
+    # 2: requests, one per interrupt; a request stays open until it is resumed
+    """CREATE TABLE requests (
+        id bigserial PRIMARY KEY,
+        thread_id text NOT NULL REFERENCES runs(thread_id),
+        interrupt_id text NOT NULL,
+        value_hash text NOT NULL,
+        request jsonb NOT NULL,
+        policy jsonb NOT NULL,
+        channel text NOT NULL,
+        message_ts text,
+        quorum_ts text,
+        status text NOT NULL DEFAULT 'pending',
+        resume_value jsonb,
+        post_lease_until timestamptz,
+        post_attempts integer NOT NULL DEFAULT 0,
+        render_needed boolean NOT NULL DEFAULT false,
+        expires_at timestamptz,
+        remind_at timestamptz,
+        reminded_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        decided_at timestamptz,
+        resumed_at timestamptz,
+        resume_attempts integer NOT NULL DEFAULT 0,
+        last_error text
+    );
+    CREATE UNIQUE INDEX requests_open_interrupt ON requests (thread_id, interrupt_id)
+        WHERE resumed_at IS NULL AND status <> 'failed';
+    CREATE INDEX requests_status ON requests (status);""",
+    # 3: approvals, one per action of a request (a batch of tool calls has several)
+    """CREATE TABLE approvals (
+        id bigserial PRIMARY KEY,
+        request_id bigint NOT NULL REFERENCES requests(id),
+        idx integer NOT NULL,
+        action jsonb NOT NULL,
+        args jsonb NOT NULL,
+        round integer NOT NULL DEFAULT 1,
+        status text NOT NULL DEFAULT 'pending',
+        decision jsonb,
+        UNIQUE (request_id, idx)
+    );
+    CREATE TABLE votes (
+        id bigserial PRIMARY KEY,
+        approval_id bigint NOT NULL REFERENCES approvals(id),
+        round integer NOT NULL,
+        user_id text NOT NULL,
+        kind text NOT NULL,
+        args jsonb NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (approval_id, round, user_id)
+    );""",
+    # 4: the append-only audit log
+    """CREATE TABLE audit_log (
+        id bigserial PRIMARY KEY,
+        thread_id text,
+        request_id bigint,
+        approval_id bigint,
+        event text NOT NULL,
+        actor text,
+        at timestamptz NOT NULL DEFAULT now(),
+        args_before jsonb,
+        args_after jsonb,
+        reason text,
+        detail jsonb
+    );
+    CREATE INDEX audit_log_thread ON audit_log (thread_id, id);""",
+]
+
+# A fixed key so that instances starting together migrate one at a time.
+_MIGRATION_LOCK = 7_461_002_001
+
+SELECT_VERSION = "SELECT coalesce(max(v), -1) AS v FROM approvals_migrations"
+INSERT_VERSION = "INSERT INTO approvals_migrations (v) VALUES (%s)"
+
+
+def statements(migration: str) -> list[str]:
+    """Split a migration into statements (the extended protocol runs one at a time)."""
+    return [part.strip() for part in migration.split(";\n") if part.strip()]
+
+
+async def migrate(pool: Pool) -> int:
+    """Apply pending migrations in order, each in its own transaction; return the version."""
+    async with pool.connection() as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+        try:
+            await conn.execute(MIGRATIONS[0])
+            cur = await conn.execute(SELECT_VERSION)
+            row = await cur.fetchone()
+            current = int(row["v"]) if row else -1
+            for version in range(max(current + 1, 1), len(MIGRATIONS)):
+                async with conn.transaction():
+                    for statement in statements(MIGRATIONS[version]):
+                        await conn.execute(statement)
+                    await conn.execute(INSERT_VERSION, (version,))
+            return len(MIGRATIONS) - 1
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))

@@ -1,0 +1,58 @@
+"""Runs: one row per LangGraph thread started through the bot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+Row = dict[str, Any]
+
+INSERT_RUN = """
+INSERT INTO runs (thread_id, graph, input, channel, requested_by)
+VALUES (%s, %s, %s, %s, %s)
+"""
+SELECT_RUN = "SELECT * FROM runs WHERE thread_id = %s"
+UPDATE_RUN_STATUS = """
+UPDATE runs SET status = %s, outcome = coalesce(%s, outcome), updated_at = now()
+WHERE thread_id = %s
+"""
+SET_THREAD_TS = """
+UPDATE runs SET slack_thread_ts = %s, channel = %s
+WHERE thread_id = %s AND slack_thread_ts IS NULL
+"""
+
+
+async def insert_run(
+    conn: AsyncConnection[Any],
+    thread_id: str,
+    *,
+    graph: str,
+    input: Any,
+    channel: str,
+    requested_by: str | None,
+) -> None:
+    """Record a run before it starts, so another process can resume it."""
+    await conn.execute(INSERT_RUN, (thread_id, graph, Jsonb(input), channel, requested_by))
+
+
+async def get_run(conn: AsyncConnection[Any], thread_id: str) -> Row | None:
+    """The run row, or None."""
+    cur = await conn.execute(SELECT_RUN, (thread_id,))
+    return await cur.fetchone()
+
+
+async def set_run_status(
+    conn: AsyncConnection[Any], thread_id: str, status: str, *, outcome: Any = None
+) -> None:
+    """Set ``running`` / ``waiting`` / ``done`` / ``failed`` (and the outcome when given)."""
+    value = Jsonb(outcome) if outcome is not None else None
+    await conn.execute(UPDATE_RUN_STATUS, (status, value, thread_id))
+
+
+async def set_thread_ts(
+    conn: AsyncConnection[Any], thread_id: str, *, channel: str, ts: str
+) -> None:
+    """Remember the run's first Slack message: later requests of the run reply in its thread."""
+    await conn.execute(SET_THREAD_TS, (ts, channel, thread_id))

@@ -1,0 +1,96 @@
+"""Fixtures: a real Postgres (a fresh database per test), a fake Slack, the served bot."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+import pytest
+from aiohttp.test_utils import TestServer
+from psycopg.conninfo import make_conninfo
+
+from bot.server import create_app
+from bot.settings import Settings
+from bot.web.keys import DEPS
+from support.fake_slack import FakeSlack, start_fake_slack
+from support.harness import Harness
+from support.signing import SIGNING_SECRET
+
+TEST_GRAPHS = "counting=support.graphs:build_counting"
+
+
+@pytest.fixture(scope="session")
+def admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``DATABASE_URL`` when given, else an embedded server for the whole session."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture
+def database_url(admin_url: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield make_conninfo(admin_url, dbname=name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """A fake Slack Web API over HTTP on an ephemeral port."""
+    fake = FakeSlack()
+    runner = await start_fake_slack(fake)
+    yield fake
+    await runner.cleanup()
+
+
+def make_settings(database_url: str, fake: FakeSlack, **overrides: Any) -> Settings:
+    """Settings as a deployment would have them, pointed at the fakes."""
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test",
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": fake.url,
+        "database_url": database_url,
+        "approvals_channel": "C0APPROVALS",
+        "approvals_graphs": TEST_GRAPHS,
+        "approvals_sweep_s": 3600,  # tests run sweeps themselves unless they say otherwise
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change the bot's settings."""
+    return {}
+
+
+@pytest.fixture
+async def harness(
+    database_url: str, fake_slack: FakeSlack, settings_overrides: dict[str, Any]
+) -> AsyncIterator[Harness]:
+    """The bot's real aiohttp app on an ephemeral port, on a fresh database."""
+    app = create_app(make_settings(database_url, fake_slack, **settings_overrides))
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    async with aiohttp.ClientSession() as http:
+        yield Harness(str(server.make_url("")).rstrip("/"), http, app[DEPS], fake_slack)
+    await server.close()
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

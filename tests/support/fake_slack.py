@@ -1,0 +1,119 @@
+"""A fake Slack Web API on an ephemeral port: records calls, answers like Slack, injects faults."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Fault:
+    status: int  # 429, 500, or 0 for "drop the connection"
+    count: int
+    retry_after: int = 1
+
+
+@dataclass
+class FakeSlack:
+    """Answers Slack Web API methods; tests read ``calls`` and program ``faults``."""
+
+    calls: list[Call] = field(default_factory=list)
+    faults: dict[str, Fault] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error (ok: false)
+    socket_url: str = ""
+    delay_s: float = 0.0
+    _ts: Any = field(default_factory=lambda: itertools.count(1))
+    url: str = ""
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        """The params of every successful call to ``method``, in order."""
+        return [c.params for c in self.calls if c.method == method]
+
+    def fail(self, method: str, status: int, count: int, retry_after: int = 1) -> None:
+        """Answer the next ``count`` calls to ``method`` with ``status`` (0 drops them)."""
+        self.faults[method] = Fault(status, count, retry_after)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        fault = self.faults.get(method) or self.faults.get("*")
+        if fault and fault.count > 0:
+            fault.count -= 1
+            if fault.status == 0:
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response(status=500)
+            headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
+            return web.json_response({"ok": False, "error": "fault"}, status=fault.status,
+                                     headers=headers)
+        params = await _params(request)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
+        self.calls.append(Call(method, params))
+        return web.json_response(self.answer(method, params))
+
+    def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "chat.postMessage": lambda p: {
+                "channel": _channel(p["channel"]), "ts": f"1700000000.{next(self._ts):06d}",
+                "message": {"text": p.get("text")},
+            },
+            "chat.update": lambda p: {"channel": p["channel"], "ts": p["ts"]},
+            "chat.postEphemeral": lambda p: {"message_ts": f"1700000001.{next(self._ts):06d}"},
+            "views.open": lambda p: {"view": {"id": "V123", **_json(p.get("view"))}},
+            "usergroups.users.list": lambda p: {"users": self.usergroups.get(p["usergroup"], [])},
+            "auth.test": lambda p: {"user_id": "UBOT", "team_id": "T111", "bot_id": "B111"},
+            "apps.connections.open": lambda p: {"url": self.socket_url},
+        }
+        return {"ok": True, **handlers.get(method, lambda p: {})(params)}
+
+
+def _channel(channel: str) -> str:
+    return "C" + channel.lstrip("#").upper()[:10] if channel.startswith("#") else channel
+
+
+def _json(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        return json.loads(value)  # type: ignore[no-any-return]
+    return value or {}
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if request.content_type == "application/json":
+        params = json.loads(raw or b"{}")
+    else:
+        params = dict(parse_qsl(raw.decode()))
+        params.update(request.query)
+    for key in ("blocks", "view"):
+        if isinstance(params.get(key), str):
+            params[key] = json.loads(params[key])
+    return params  # type: ignore[no-any-return]
+
+
+async def start_fake_slack(fake: FakeSlack) -> web.AppRunner:
+    """Serve ``fake`` on 127.0.0.1 at an ephemeral port; sets ``fake.url``."""
+    app = web.Application()
+    app.router.add_post("/api/{method}", fake.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    fake.url = f"http://127.0.0.1:{port}/api/"
+    return runner

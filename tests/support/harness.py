@@ -1,0 +1,119 @@
+"""The bot served for real on an ephemeral port, driven with signed Slack requests."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.engine.deps import Deps
+from bot.engine.flow import RunStarted, start_run
+from support.fake_slack import FakeSlack
+from support.signing import interaction_body, sign
+
+SAMPLES = Path(__file__).resolve().parent.parent / "slack_samples"
+
+
+def sample(name: str) -> dict[str, Any]:
+    """One of Slack's real payloads (copied from shared/slack-samples)."""
+    return json.loads((SAMPLES / name).read_text())  # type: ignore[no-any-return]
+
+
+def click_payload(kind: str, approval_id: int | str, *, user: str, channel: str = "C0APPROVALS",
+                  message_ts: str = "1700000000.000001") -> dict[str, Any]:
+    """A block_actions payload shaped like Slack's, for one of our buttons."""
+    payload = sample("block_actions__bolt_async_test_block_actions.json")
+    payload["user"]["id"] = user
+    payload["channel"]["id"] = channel
+    payload["container"].update(channel_id=channel, message_ts=message_ts, is_ephemeral=False)
+    payload["actions"][0].update(action_id=kind, block_id=f"decide:{approval_id}",
+                                 value=str(approval_id))
+    return payload
+
+
+def view_payload(view: dict[str, Any], values: dict[str, Any], *, user: str) -> dict[str, Any]:
+    """A view_submission payload for a modal we built, with ``values`` as its state."""
+    payload = sample("view_submission__bolt_async_test_view_submission.json")
+    payload["user"]["id"] = user
+    payload["view"].update(
+        callback_id=view["callback_id"], private_metadata=view["private_metadata"],
+        blocks=copy.deepcopy(view["blocks"]), state={"values": values},
+    )
+    return payload
+
+
+@dataclass
+class Harness:
+    """One bot instance (real HTTP server) with its fake Slack."""
+
+    base_url: str
+    http: aiohttp.ClientSession
+    deps: Deps
+    fake: FakeSlack
+
+    async def post_slack(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
+        """POST a raw body to /slack/events."""
+        async with self.http.post(f"{self.base_url}/slack/events", data=body.encode(),
+                                  headers=headers) as resp:
+            return resp.status, await resp.text()
+
+    async def send(self, payload: dict[str, Any]) -> tuple[int, str]:
+        """Sign and send one interaction payload."""
+        body = interaction_body(payload)
+        return await self.post_slack(body, sign(body))
+
+    async def click(self, kind: str, approval_id: int | str, *, user: str) -> tuple[int, str]:
+        """Click one of our buttons as ``user``."""
+        return await self.send(click_payload(kind, approval_id, user=user))
+
+    async def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str) -> Any:
+        """Submit a modal; returns the JSON answer (``{}`` when it simply closes)."""
+        status, text = await self.send(view_payload(view, values, user=user))
+        assert status == 200, text
+        return json.loads(text) if text else {}
+
+    async def start(self, graph: str, run_input: Any, *, requested_by: str = "UREQ") -> RunStarted:
+        """Start a run as ``python -m bot run`` does."""
+        return await start_run(self.deps, graph, run_input, channel="C0APPROVALS",
+                               requested_by=requested_by)
+
+    async def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        """Rows of a query on the test database."""
+        async with self.deps.pool.connection() as conn:
+            cur = await conn.execute(sql, params)
+            return await cur.fetchall()
+
+    async def approval_ids(self, thread_id: str) -> list[int]:
+        """The approval ids of a run's open requests, in order."""
+        rows = await self.rows(
+            "SELECT a.id FROM approvals a JOIN requests r ON r.id = a.request_id "
+            "WHERE r.thread_id = %s AND r.resumed_at IS NULL ORDER BY r.id, a.idx", thread_id)
+        return [int(r["id"]) for r in rows]
+
+    async def run_status(self, thread_id: str) -> str:
+        rows = await self.rows("SELECT status FROM runs WHERE thread_id = %s", thread_id)
+        return str(rows[0]["status"])
+
+    async def graph_state(self, graph: str, thread_id: str) -> Any:
+        """The LangGraph state of a run, read through the checkpointer."""
+        compiled = self.deps.graphs.build(graph, self.deps.checkpointer)
+        return await compiled.aget_state({"configurable": {"thread_id": thread_id}})
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 15.0) -> Any:
+    """Poll ``check`` until it returns something truthy (background work finishes)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(0.05)
