@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ from bot.server import create_app
 from bot.settings import Settings
 from bot.web.keys import DEPS
 from support.fake_slack import FakeSlack, start_fake_slack
+from support.graphs import CREATE as CREATE_SIDE_EFFECTS
 from support.harness import Harness
 from support.signing import SIGNING_SECRET
 
@@ -25,16 +28,19 @@ TEST_GRAPHS = "counting=support.graphs:build_counting"
 
 
 @pytest.fixture(scope="session")
-def admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def admin_url() -> Iterator[str]:
     """``DATABASE_URL`` when given, else an embedded server for the whole session."""
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
         return
     import pgserver
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    # Not under pytest's tmp dir: that is private to root, and postgres runs unprivileged.
+    data_dir = tempfile.mkdtemp(prefix="approvals-test-pg-")
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
     yield server.get_uri()
     server.cleanup()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -86,6 +92,8 @@ async def harness(
     app = create_app(make_settings(database_url, fake_slack, **settings_overrides))
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
+    async with app[DEPS].pool.connection() as conn:
+        await conn.execute(CREATE_SIDE_EFFECTS)
     async with aiohttp.ClientSession() as http:
         yield Harness(str(server.make_url("")).rstrip("/"), http, app[DEPS], fake_slack)
     await server.close()

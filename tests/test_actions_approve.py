@@ -29,3 +29,50 @@ async def test_payment_approved_end_to_end(harness: Harness) -> None:
     assert not any(b["type"] == "actions" for b in update["blocks"])
     replies = [p for p in harness.fake.of("chat.postMessage") if p.get("thread_ts")]
     assert replies and "finished" in replies[-1]["text"]
+
+
+async def _done(harness: Harness, thread_id: str) -> None:
+    async def check() -> bool:
+        return await harness.run_status(thread_id) == "done"
+
+    await eventually(check)
+
+
+async def test_double_click_decides_once_and_tells_the_second(harness: Harness) -> None:
+    started = await harness.start("counting", {"amount": 10, "recipient": "bob"})
+    approval_id = (await harness.approval_ids(started.thread_id))[0]
+    first = await harness.click("approve", approval_id, user="UALICE")
+    await _done(harness, started.thread_id)
+    second = await harness.click("approve", approval_id, user="UALICE")
+    assert first[0] == second[0] == 200
+
+    async def told() -> list[dict[str, object]]:
+        return harness.fake.of("chat.postEphemeral")
+
+    ephemeral = (await eventually(told))[-1]
+    assert ephemeral["user"] == "UALICE" and "already approved" in str(ephemeral["text"])
+    rows = await harness.rows("SELECT count(*) AS n FROM side_effects")
+    assert rows[0]["n"] == 1
+    events = [r["event"] for r in await harness.rows("SELECT event FROM audit_log ORDER BY id")]
+    assert events.count("approved") == 1 and events.count("resumed") == 1
+    assert "refused" in events
+
+
+async def test_ack_does_not_wait_for_a_slow_graph(harness: Harness) -> None:
+    started = await harness.start("counting", {"amount": 10, "recipient": "bob", "delay_s": 4})
+    approval_id = (await harness.approval_ids(started.thread_id))[0]
+    status, _ = await harness.click("approve", approval_id, user="UALICE")
+    assert status == 200
+    # The HTTP answer came back while the graph is still sleeping in its execute node.
+    assert await harness.run_status(started.thread_id) != "done"
+    assert not await harness.rows("SELECT 1 FROM side_effects")
+    await _done(harness, started.thread_id)
+    assert len(await harness.rows("SELECT 1 FROM side_effects")) == 1
+
+
+async def test_small_payment_runs_without_asking(harness: Harness) -> None:
+    started = await harness.start("payments", {"amount": 999, "recipient": "acme"})
+    assert started.status == "done" and started.request_ids == []
+    assert harness.fake.of("chat.postMessage") == []
+    state = await harness.graph_state("payments", started.thread_id)
+    assert state.values["status"] == "paid"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, TypedDict
 
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
@@ -41,7 +43,7 @@ def build_counting(checkpointer: BaseCheckpointSaver) -> Any:
     """A one-interrupt payment graph whose execute node writes a ``side_effects`` row."""
     pool: Any = checkpointer.conn  # type: ignore[attr-defined]
 
-    async def execute(state: State, config: Any) -> dict[str, Any]:
+    async def execute(state: State, config: RunnableConfig) -> dict[str, Any]:
         decision = state["decision"]
         if state.get("delay_s"):
             await asyncio.sleep(state["delay_s"])
@@ -51,7 +53,7 @@ def build_counting(checkpointer: BaseCheckpointSaver) -> Any:
             await conn.execute(CREATE)
             await conn.execute(
                 "INSERT INTO side_effects (thread_id, action, args) VALUES (%s, %s, %s)",
-                (config["configurable"]["thread_id"], "pay", Jsonb(decision["args"])),
+                (config.get("configurable", {})["thread_id"], "pay", Jsonb(decision["args"])),
             )
         return {"status": "paid"}
 
