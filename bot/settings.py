@@ -33,9 +33,11 @@ class Settings(BaseSettings):
         """Raise one clear line naming every missing setting among ``names``."""
         missing = [n.upper() for n in names if not getattr(self, n)]
         if missing:
+            one = len(missing) == 1
             raise ConfigError(
-                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
-                "export it or put it in .env (see README, 'Settings')."
+                f"{', '.join(missing)} {'is' if one else 'are'} not set: "
+                f"export {'it' if one else 'them'} or put {'it' if one else 'them'} in .env "
+                "(see README, 'Settings')."
             )
 
     @property

@@ -36,7 +36,7 @@ def _args_blocks(view: ActionView) -> list[dict[str, Any]]:
 
 
 def buttons(view: ActionView, *, kinds: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Approve / Reject / Edit (as allowed); each value carries only the approval id."""
+    """Approve / Reject / Edit (as allowed) and a "⋯" Cancel; values carry only the id."""
     elements = []
     allowed = kinds or view.action.allowed
     for kind in sorted(allowed, key=list(BUTTON_TEXT).index):
@@ -51,6 +51,18 @@ def buttons(view: ActionView, *, kinds: tuple[str, ...] | None = None) -> dict[s
         elif kind == "reject":
             button["style"] = "danger"
         elements.append(button)
+    elements.append(
+        {
+            "type": "overflow",
+            "action_id": "cancel",
+            "options": [
+                {
+                    "text": {"type": "plain_text", "text": "Cancel request"},
+                    "value": str(view.approval_id),
+                }
+            ],
+        }
+    )
     return {"type": "actions", "block_id": f"decide:{view.approval_id}", "elements": elements}
 
 

@@ -114,9 +114,15 @@ async def send_reminders(deps: Deps) -> int:
     return len(due)
 
 
-async def sweep_once(deps: Deps) -> None:
-    """One pass of every chore."""
-    cutoff = deps.clock() - timedelta(seconds=GRACE_S)
+def grace_of(deps: Deps) -> float:
+    """How long the live path owns a fresh row: two sweep intervals, at most ``GRACE_S``."""
+    return min(float(GRACE_S), 2 * deps.settings.approvals_sweep_s)
+
+
+async def sweep_once(deps: Deps, *, grace_s: float | None = None) -> None:
+    """One pass of every chore; rows younger than ``grace_s`` are left to the live path."""
+    grace = grace_of(deps) if grace_s is None else grace_s
+    cutoff = deps.clock() - timedelta(seconds=grace)
     await expire_due(deps)
     await send_reminders(deps)
     for request_id in await _ids(deps, STALLED, cutoff):

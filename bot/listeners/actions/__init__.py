@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.engine.deps import Deps
-from bot.listeners.actions import decide, modals
+from bot.listeners.actions import cancel, decide, modals
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     """Wire every button to its handler."""
     decide.register(app, deps)
     modals.register(app, deps)
+    cancel.register(app, deps)

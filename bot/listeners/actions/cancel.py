@@ -1,0 +1,75 @@
+"""Cancel: the requester withdraws a pending request; the run takes the reject branch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.engine.close import close_request
+from bot.engine.deps import Deps
+from bot.listeners.common import DB_DOWN, DB_DOWN_TEXT, follow_up, tell, user_of
+from persistence import requests, runs
+
+NOT_YOURS = "Only the person who requested this can cancel it; nothing was changed."
+NOT_OPEN = "This request is no longer open: it was already answered. Nothing was changed."
+
+
+def _approval_id(body: dict[str, Any]) -> int | None:
+    """The id an overflow option (or a button) carries."""
+    try:
+        action = body["actions"][0]
+        raw = (action.get("selected_option") or {}).get("value") or action.get("value")
+        return int(raw)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None
+
+
+async def _requester_and_request(deps: Deps, approval_id: int) -> tuple[str | None, int] | None:
+    async with deps.pool.connection() as conn:
+        approval = await requests.get_approval(conn, approval_id)
+        if approval is None:
+            return None
+        request = await requests.get_request(conn, int(approval["request_id"]))
+        assert request is not None
+        run = await runs.get_run(conn, request["thread_id"])
+    return (run["requested_by"] if run else None), int(request["id"])
+
+
+async def handle_cancel(deps: Deps, body: dict[str, Any]) -> None:
+    """Close the request as cancelled when the clicker is its requester."""
+    approval_id = _approval_id(body)
+    if approval_id is None:
+        await tell(deps, body, "This option carries no approval id; nothing was changed.")
+        return
+    user = user_of(body)
+    try:
+        found = await _requester_and_request(deps, approval_id)
+        if found is None:
+            await tell(deps, body, "This approval request does not exist (any more).")
+            return
+        requester, request_id = found
+        if not user or user != requester:
+            await tell(deps, body, NOT_YOURS)
+            return
+        decided = await close_request(
+            deps, request_id, status="cancelled", actor=user, reason=f"cancelled by <@{user}>"
+        )
+    except DB_DOWN:
+        await tell(deps, body, DB_DOWN_TEXT)
+        return
+    if decided is None:
+        await tell(deps, body, NOT_OPEN)
+        return
+    await follow_up(deps, decided)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """The "⋯" menu's "Cancel request" option."""
+
+    async def on_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await handle_cancel(deps, body)
+
+    app.action("cancel")(on_cancel)
