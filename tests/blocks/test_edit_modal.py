@@ -60,6 +60,8 @@ def _assert_valid_element(element: dict[str, Any]) -> None:
     if initial is not None:
         assert isinstance(initial, str) and 0 < len(initial) <= 3000
         assert len(initial) <= element.get("max_length", 3000) <= 3000
+    if element["type"] == "plain_text_input" and not element.get("multiline"):
+        assert len((initial or "x").splitlines()) == 1  # one line cannot hold a line break
     options = element.get("options", [])
     assert len(options) <= 100
     for option in options:

@@ -1,0 +1,123 @@
+"""The sweeper: expiry, one reminder, decided-but-not-resumed runs, and Cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.engine.decide import decide
+from bot.engine.sweeper import sweep_once
+from support.harness import Harness, click_payload, eventually
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"approvals_timeout_s": 1}
+
+
+async def _start(harness: Harness) -> tuple[str, int]:
+    started = await harness.start("counting", {"amount": 5, "recipient": "acme"})
+    return started.thread_id, (await harness.approval_ids(started.thread_id))[0]
+
+
+async def _events(harness: Harness, thread_id: str) -> list[str]:
+    rows = await harness.rows("SELECT event FROM audit_log WHERE thread_id = %s ORDER BY id",
+                              thread_id)
+    return [r["event"] for r in rows]
+
+
+async def _expire_now(harness: Harness, thread_id: str) -> None:
+    await harness.rows("UPDATE requests SET expires_at = now() - interval '1 second' "
+                       "WHERE thread_id = %s RETURNING id", thread_id)
+
+
+async def test_expiry_rejects_rewrites_and_audits(harness: Harness) -> None:
+    thread_id, _ = await _start(harness)
+    await _expire_now(harness, thread_id)
+    await sweep_once(harness.deps, grace_s=0)
+    assert await harness.run_status(thread_id) == "done"
+    state = await harness.graph_state("counting", thread_id)
+    assert state.values["status"] == "rejected"
+    assert state.values["decision"]["action"] == "reject"
+    update = harness.fake.of("chat.update")[-1]
+    assert "⏱" in str(update["blocks"]) and "Expired" in str(update["blocks"])
+    assert not any(b["type"] == "actions" for b in update["blocks"])
+    assert "expired" in await _events(harness, thread_id)
+    rows = await harness.rows("SELECT count(*) AS n FROM side_effects")
+    assert rows[0]["n"] == 0
+
+
+async def test_reminder_is_posted_once_in_the_thread(harness: Harness) -> None:
+    thread_id, _ = await _start(harness)
+    await harness.rows("UPDATE requests SET remind_at = now() - interval '1 second', "
+                       "expires_at = now() + interval '1 hour' WHERE thread_id = %s "
+                       "RETURNING id", thread_id)
+    posted = harness.fake.of("chat.postMessage")[0]
+    for _ in range(3):
+        await sweep_once(harness.deps, grace_s=0)
+    reminders = [p for p in harness.fake.of("chat.postMessage") if "⏰" in p["text"]]
+    assert len(reminders) == 1
+    assert reminders[0]["thread_ts"] == "1700000000.000001" == posted.get("ts", reminders[0]
+                                                                          ["thread_ts"])
+    assert (await _events(harness, thread_id)).count("reminded") == 1
+    assert await harness.run_status(thread_id) == "waiting"
+
+
+async def test_decided_but_not_resumed_is_resumed_by_the_sweeper(harness: Harness) -> None:
+    thread_id, approval_id = await _start(harness)
+    decided = await decide(harness.deps, approval_id, user="UALICE", kind="approve")
+    assert decided.complete
+    await sweep_once(harness.deps, grace_s=60)  # too fresh: left to the live path
+    assert await harness.run_status(thread_id) == "waiting"
+    await sweep_once(harness.deps, grace_s=0)
+    assert await harness.run_status(thread_id) == "done"
+    rows = await harness.rows("SELECT count(*) AS n FROM side_effects WHERE thread_id = %s",
+                              thread_id)
+    assert rows[0]["n"] == 1
+    assert "Approved" in str(harness.fake.of("chat.update")[-1]["blocks"])
+    await sweep_once(harness.deps, grace_s=0)
+    rows = await harness.rows("SELECT count(*) AS n FROM side_effects")
+    assert rows[0]["n"] == 1
+
+
+def _cancel(approval_id: int, user: str) -> dict[str, Any]:
+    payload = click_payload("cancel", approval_id, user=user)
+    action = payload["actions"][0]
+    action.pop("value", None)
+    action.update(type="overflow", selected_option={
+        "text": {"type": "plain_text", "text": "Cancel request"}, "value": str(approval_id)})
+    return payload
+
+
+async def test_cancel_by_the_requester_only(harness: Harness) -> None:
+    thread_id, approval_id = await _start(harness)
+    menu = [e for b in harness.fake.of("chat.postMessage")[0]["blocks"]
+            if b["type"] == "actions" for e in b["elements"] if e["type"] == "overflow"]
+    assert menu and menu[0]["action_id"] == "cancel"
+    assert menu[0]["options"][0]["value"] == str(approval_id)
+
+    status, _ = await harness.send(_cancel(approval_id, "UMALLORY"))
+    assert status == 200
+    told = await eventually(lambda: _told(harness))
+    assert "Only the person who requested" in told[-1]["text"]
+    assert await harness.run_status(thread_id) == "waiting"
+
+    status, _ = await harness.send(_cancel(approval_id, "UREQ"))
+    assert status == 200
+
+    async def done() -> bool:
+        return await harness.run_status(thread_id) == "done"
+
+    await eventually(done)
+    state = await harness.graph_state("counting", thread_id)
+    assert state.values["status"] == "rejected"
+    text = str(harness.fake.of("chat.update")[-1]["blocks"])
+    assert "🚫" in text and "Cancelled" in text
+    assert "cancelled" in await _events(harness, thread_id)
+    rows = await harness.rows("SELECT status FROM approvals WHERE id = %s", approval_id)
+    assert rows[0]["status"] == "cancelled"
+
+
+async def _told(harness: Harness) -> list[dict[str, Any]]:
+    return harness.fake.of("chat.postEphemeral")
