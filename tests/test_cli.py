@@ -16,8 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 async def _cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
     assert proc.returncode is not None
@@ -26,8 +32,14 @@ async def _cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
 
 def _env(database_url: str, fake: FakeSlack, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "APPROVALS_"))}
-    env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=fake.url, DATABASE_URL=database_url,
-               APPROVALS_CHANNEL="C0APPROVALS", PYTHONPATH=f"{ROOT}:{ROOT / 'tests'}", **extra)
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_API_URL=fake.url,
+        DATABASE_URL=database_url,
+        APPROVALS_CHANNEL="C0APPROVALS",
+        PYTHONPATH=f"{ROOT}:{ROOT / 'tests'}",
+        **extra,
+    )
     return env
 
 
@@ -35,8 +47,14 @@ async def test_run_in_one_process_is_resumed_by_serve(
     harness: Harness, database_url: str, fake_slack: FakeSlack
 ) -> None:
     code, out, err = await _cli(
-        "run", "payments", "--input", '{"amount": 4200, "recipient": "acme"}',
-        "--requested-by", "UREQ", "--json", env=_env(database_url, fake_slack),
+        "run",
+        "payments",
+        "--input",
+        '{"amount": 4200, "recipient": "acme"}',
+        "--requested-by",
+        "UREQ",
+        "--json",
+        env=_env(database_url, fake_slack),
     )
     assert code == 0, err
     result = json.loads(out)
@@ -60,7 +78,10 @@ async def test_run_in_one_process_is_resumed_by_serve(
 
 async def test_run_prints_only_the_thread_id(database_url: str, fake_slack: FakeSlack) -> None:
     code, out, err = await _cli(
-        "run", "payments", "--input", '{"amount": 5, "recipient": "x"}',
+        "run",
+        "payments",
+        "--input",
+        '{"amount": 5, "recipient": "x"}',
         env=_env(database_url, fake_slack),
     )
     assert code == 0, err
@@ -87,8 +108,9 @@ async def test_bad_input_and_unknown_graph(database_url: str, fake_slack: FakeSl
     assert code == 2 and "No graph named 'nosuch'" in err and "payments" in err
 
 
-async def test_pending_lists_open_requests(harness: Harness, database_url: str,
-                                           fake_slack: FakeSlack) -> None:
+async def test_pending_lists_open_requests(
+    harness: Harness, database_url: str, fake_slack: FakeSlack
+) -> None:
     started = await harness.start("payments", {"amount": 3000, "recipient": "acme"})
     code, out, err = await _cli("pending", "--json", env=_env(database_url, fake_slack))
     assert code == 0, err

@@ -48,7 +48,9 @@ async def test_timestamp_older_than_five_minutes_is_401(harness: Harness) -> Non
 async def test_unsigned_request_is_401(harness: Harness) -> None:
     approval_id = await _pending_payment(harness)
     body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
-    status, _ = await harness.post_slack(body, {"Content-Type": "application/x-www-form-urlencoded"})
+    status, _ = await harness.post_slack(
+        body, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert status == 401
     await _nothing_decided(harness)
 

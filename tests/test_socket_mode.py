@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
-
 from support.fake_slack import FakeSlack
 from support.harness import Harness, click_payload, eventually
 
@@ -63,16 +62,26 @@ async def test_socket_mode_click_is_acked_and_resumes(
     started = await harness.start("payments", {"amount": 7000, "recipient": "acme"})
     approval_id = (await harness.approval_ids(started.thread_id))[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "APPROVALS_"))}
-    env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-test",
-               SLACK_API_URL=fake_slack.url, DATABASE_URL=database_url,
-               PORT=str(_free_port()), APPROVALS_SWEEP_S="3600")
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "serve", cwd=ROOT,
-                                                env=env)
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_APP_TOKEN="xapp-test",
+        SLACK_API_URL=fake_slack.url,
+        DATABASE_URL=database_url,
+        PORT=str(_free_port()),
+        APPROVALS_SWEEP_S="3600",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", cwd=ROOT, env=env
+    )
     try:
-        await sock.outbox.put({
-            "envelope_id": "env-1", "type": "interactive", "accepts_response_payload": False,
-            "payload": click_payload("approve", approval_id, user="UALICE"),
-        })
+        await sock.outbox.put(
+            {
+                "envelope_id": "env-1",
+                "type": "interactive",
+                "accepts_response_payload": False,
+                "payload": click_payload("approve", approval_id, user="UALICE"),
+            }
+        )
 
         async def acked() -> bool:
             return any(a.get("envelope_id") == "env-1" for a in sock.acks)

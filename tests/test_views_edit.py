@@ -54,7 +54,9 @@ async def test_edit_lowers_the_amount_and_shows_old_to_new(harness: Harness) -> 
     assert state.values["status"] == "paid" and state.values["paid_amount"] == 1800
     text = str(harness.fake.of("chat.update")[-1]["blocks"])
     assert "Edited and approved" in text and "→" in text and "1,800" in text
-    audit = await harness.rows("SELECT args_before, args_after FROM audit_log WHERE event = 'edited'")
+    audit = await harness.rows(
+        "SELECT args_before, args_after FROM audit_log WHERE event = 'edited'"
+    )
     assert audit[0]["args_before"]["amount"] == 2500 and audit[0]["args_after"]["amount"] == 1800
 
 
@@ -65,8 +67,11 @@ async def test_invalid_edit_comes_back_on_the_field_and_resumes_nothing(harness:
     amount_label = next(x for x in labels if "mount" in x)
     answer = await harness.submit(view, _filled(view, **{amount_label: "-5"}), user="UALICE")
     assert answer["response_action"] == "errors"
-    amount_block = next(b["block_id"] for b in view["blocks"]
-                        if b["type"] == "input" and b["label"]["text"] == amount_label)
+    amount_block = next(
+        b["block_id"]
+        for b in view["blocks"]
+        if b["type"] == "input" and b["label"]["text"] == amount_label
+    )
     assert list(answer["errors"]) == [amount_block]
     rows = await harness.rows("SELECT status FROM approvals")
     assert rows[0]["status"] == "pending"
@@ -110,8 +115,11 @@ async def test_reject_with_a_reason_reaches_the_graph(harness: Harness) -> None:
     view = (await eventually(opened))[-1]["view"]
     assert view["callback_id"] == "reject_submit"
     block = next(b for b in view["blocks"] if b["type"] == "input")
-    values = {block["block_id"]: {block["element"]["action_id"]: {
-        "type": "plain_text_input", "value": "wrong vendor"}}}
+    values = {
+        block["block_id"]: {
+            block["element"]["action_id"]: {"type": "plain_text_input", "value": "wrong vendor"}
+        }
+    }
     answer = await harness.submit(view, values, user="UALICE")
     assert answer.get("response_action") != "errors", answer
     await _done(harness, started.thread_id)

@@ -57,8 +57,9 @@ class FakeSlack:
                 request.transport.close()
                 return web.Response(status=500)
             headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
-            return web.json_response({"ok": False, "error": "fault"}, status=fault.status,
-                                     headers=headers)
+            return web.json_response(
+                {"ok": False, "error": "fault"}, status=fault.status, headers=headers
+            )
         params = await _params(request)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
@@ -70,7 +71,8 @@ class FakeSlack:
     def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "chat.postMessage": lambda p: {
-                "channel": _channel(p["channel"]), "ts": f"1700000000.{next(self._ts):06d}",
+                "channel": _channel(p["channel"]),
+                "ts": f"1700000000.{next(self._ts):06d}",
                 "message": {"text": p.get("text")},
             },
             "chat.update": lambda p: {"channel": p["channel"], "ts": p["ts"]},

@@ -11,7 +11,6 @@ import asyncio
 from typing import Any, TypedDict
 
 from langchain_core.runnables import RunnableConfig
-from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt

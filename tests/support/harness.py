@@ -26,15 +26,22 @@ def sample(name: str) -> dict[str, Any]:
     return json.loads((SAMPLES / name).read_text())  # type: ignore[no-any-return]
 
 
-def click_payload(kind: str, approval_id: int | str, *, user: str, channel: str = "C0APPROVALS",
-                  message_ts: str = "1700000000.000001") -> dict[str, Any]:
+def click_payload(
+    kind: str,
+    approval_id: int | str,
+    *,
+    user: str,
+    channel: str = "C0APPROVALS",
+    message_ts: str = "1700000000.000001",
+) -> dict[str, Any]:
     """A block_actions payload shaped like Slack's, for one of our buttons."""
     payload = sample("block_actions__bolt_async_test_block_actions.json")
     payload["user"]["id"] = user
     payload["channel"]["id"] = channel
     payload["container"].update(channel_id=channel, message_ts=message_ts, is_ephemeral=False)
-    payload["actions"][0].update(action_id=kind, block_id=f"decide:{approval_id}",
-                                 value=str(approval_id))
+    payload["actions"][0].update(
+        action_id=kind, block_id=f"decide:{approval_id}", value=str(approval_id)
+    )
     return payload
 
 
@@ -43,8 +50,10 @@ def view_payload(view: dict[str, Any], values: dict[str, Any], *, user: str) -> 
     payload = sample("view_submission__bolt_async_test_view_submission.json")
     payload["user"]["id"] = user
     payload["view"].update(
-        callback_id=view["callback_id"], private_metadata=view["private_metadata"],
-        blocks=copy.deepcopy(view["blocks"]), state={"values": values},
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        blocks=copy.deepcopy(view["blocks"]),
+        state={"values": values},
     )
     return payload
 
@@ -60,8 +69,9 @@ class Harness:
 
     async def post_slack(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
         """POST a raw body to /slack/events."""
-        async with self.http.post(f"{self.base_url}/slack/events", data=body.encode(),
-                                  headers=headers) as resp:
+        async with self.http.post(
+            f"{self.base_url}/slack/events", data=body.encode(), headers=headers
+        ) as resp:
             return resp.status, await resp.text()
 
     async def send(self, payload: dict[str, Any]) -> tuple[int, str]:
@@ -81,8 +91,9 @@ class Harness:
 
     async def start(self, graph: str, run_input: Any, *, requested_by: str = "UREQ") -> RunStarted:
         """Start a run as ``python -m bot run`` does."""
-        return await start_run(self.deps, graph, run_input, channel="C0APPROVALS",
-                               requested_by=requested_by)
+        return await start_run(
+            self.deps, graph, run_input, channel="C0APPROVALS", requested_by=requested_by
+        )
 
     async def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         """Rows of a query on the test database."""
@@ -94,7 +105,9 @@ class Harness:
         """The approval ids of a run's open requests, in order."""
         rows = await self.rows(
             "SELECT a.id FROM approvals a JOIN requests r ON r.id = a.request_id "
-            "WHERE r.thread_id = %s AND r.resumed_at IS NULL ORDER BY r.id, a.idx", thread_id)
+            "WHERE r.thread_id = %s AND r.resumed_at IS NULL ORDER BY r.id, a.idx",
+            thread_id,
+        )
         return [int(r["id"]) for r in rows]
 
     async def run_status(self, thread_id: str) -> str:
@@ -107,7 +120,11 @@ class Harness:
         return await compiled.aget_state({"configurable": {"thread_id": thread_id}})
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 15.0) -> Any:
+async def eventually(
+    check: Callable[[], Awaitable[Any]],
+    *,
+    timeout: float = 15.0,  # noqa: ASYNC109 - a polling deadline, not a cancellation scope
+) -> Any:
     """Poll ``check`` until it returns something truthy (background work finishes)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -1,0 +1,1 @@
+"""Benchmarks: the bot's click-to-done against a bare LangGraph resume on the same database."""

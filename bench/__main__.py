@@ -1,0 +1,142 @@
+"""``.venv/bin/python -m bench [--runs N]``: medians of a bare resume, an ack, a click to done.
+
+Everything runs in one process on one fresh embedded database, so the baseline (a bare
+LangGraph ``ainvoke(Command(resume=…))`` of the same graph) shares the machine's noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+from aiohttp.test_utils import TestServer
+from langgraph.types import Command
+from psycopg.conninfo import make_conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from support.fake_slack import FakeSlack, start_fake_slack  # noqa: E402
+from support.harness import click_payload  # noqa: E402
+from support.signing import SIGNING_SECRET, interaction_body, sign  # noqa: E402
+
+from bot.engine.flow import start_run  # noqa: E402
+from bot.server import create_app  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.web.keys import DEPS  # noqa: E402
+
+INPUT = {"amount": 5000, "recipient": "acme"}
+
+
+def ms(values: list[float]) -> str:
+    """Median and p90 in milliseconds."""
+    ordered = sorted(values)
+    p90 = ordered[int(0.9 * (len(ordered) - 1))]
+    return f"median {statistics.median(ordered) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms"
+
+
+async def bare_resumes(deps: Any, runs: int) -> list[float]:
+    """The baseline: LangGraph alone, resuming the payments graph on the same database."""
+    graph = deps.graphs.build("payments", deps.checkpointer)
+    timings = []
+    for _ in range(runs):
+        config = {"configurable": {"thread_id": str(uuid.uuid4())}}
+        await graph.ainvoke(INPUT, config)
+        interrupt = (await graph.aget_state(config)).interrupts[0]
+        value = {
+            "action": "approve",
+            "args": {"amount": 5000.0, "recipient": "acme"},
+            "reason": None,
+            "decided_by": ["U1"],
+            "decided_at": "2026-01-01T00:00:00Z",
+        }
+        start = time.perf_counter()
+        await graph.ainvoke(Command(resume={interrupt.id: value}), config)
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+async def clicks(deps: Any, base: str, runs: int) -> tuple[list[float], list[float]]:
+    """Through the bot: signed click over HTTP → ack, and → run done in Postgres."""
+    acks, done = [], []
+    async with aiohttp.ClientSession() as http:
+        for _ in range(runs):
+            started = await start_run(deps, "payments", INPUT, channel="C1", requested_by="UREQ")
+            async with deps.pool.connection() as conn:
+                cur = await conn.execute(
+                    "SELECT a.id FROM approvals a JOIN requests r ON r.id = a.request_id "
+                    "WHERE r.thread_id = %s",
+                    (started.thread_id,),
+                )
+                approval_id = (await cur.fetchone())["id"]
+            body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
+            start = time.perf_counter()
+            async with http.post(f"{base}/slack/events", data=body, headers=sign(body)) as resp:
+                assert resp.status == 200
+            acks.append(time.perf_counter() - start)
+            while True:
+                async with deps.pool.connection() as conn:
+                    cur = await conn.execute(
+                        "SELECT status FROM runs WHERE thread_id = %s", (started.thread_id,)
+                    )
+                    if (await cur.fetchone())["status"] == "done":
+                        break
+                await asyncio.sleep(0.001)
+            done.append(time.perf_counter() - start)
+    return acks, done
+
+
+async def main(runs: int) -> None:
+    import pgserver
+
+    data_dir = tempfile.mkdtemp(prefix="approvals-bench-pg-")
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    fake = FakeSlack()
+    fake_runner = await start_fake_slack(fake)
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-bench",  # type: ignore[call-arg]
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.url,
+        database_url=make_conninfo(server.get_uri(), dbname=name),
+        approvals_sweep_s=3600,
+    )
+    app = create_app(settings)
+    web = TestServer(app, host="127.0.0.1", port=0)
+    await web.start_server()
+    try:
+        deps = app[DEPS]
+        await bare_resumes(deps, 3)  # warm up both paths
+        await clicks(deps, str(web.make_url("")).rstrip("/"), 3)
+        bare = await bare_resumes(deps, runs)
+        acks, done = await clicks(deps, str(web.make_url("")).rstrip("/"), runs)
+        print(f"runs: {runs} (payments graph, embedded Postgres, fake Slack on loopback)")
+        print(f"bare LangGraph resume (baseline)  {ms(bare)}")
+        print(f"click → ack (HTTP answer)          {ms(acks)}")
+        print(f"click → run done                   {ms(done)}")
+        ratio = statistics.median(done) / statistics.median(bare)
+        print(f"click → done / bare resume         {ratio:5.1f}x")
+    finally:
+        await web.close()
+        await fake_runner.cleanup()
+        server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--runs", type=int, default=30)
+    asyncio.run(main(parser.parse_args().runs))
