@@ -26,14 +26,14 @@ from psycopg.conninfo import make_conninfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.fake_slack import FakeSlack, start_fake_slack  # noqa: E402
-from support.harness import click_payload  # noqa: E402
-from support.signing import SIGNING_SECRET, interaction_body, sign  # noqa: E402
-
 from bot.engine.flow import start_run  # noqa: E402
 from bot.server import create_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.web.keys import DEPS  # noqa: E402
+
+from support.fake_slack import FakeSlack, start_fake_slack  # noqa: E402
+from support.harness import click_payload  # noqa: E402
+from support.signing import SIGNING_SECRET, interaction_body, sign  # noqa: E402
 
 INPUT = {"amount": 5000, "recipient": "acme"}
 

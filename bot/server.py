@@ -21,12 +21,36 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything bigger is refused (413)
 
 
+# What a payload of the wrong shape raises inside Bolt, which reads ids from the body
+# (before and after verifying it) without checking types.
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+
+
+def _malformed() -> web.Response:
+    return web.json_response({"error": "malformed body"}, status=400)
+
+
 async def handle_slack(request: web.Request) -> web.StreamResponse:
     """Verify and dispatch one Slack request; Bolt answers 401 to a bad signature."""
     deps = request.app[DEPS]
     if deps.inflight.closing:
         return web.json_response({"error": "shutting down"}, status=503)
-    bolt_response = await request.app[BOLT].async_dispatch(await to_bolt_request(request))
+    try:
+        bolt_request = await to_bolt_request(request)  # bad JSON or UTF-8: ValueError
+    except MALFORMED:
+        return _malformed()
+    if not isinstance(bolt_request.body, dict):
+        return _malformed()
+    try:
+        bolt_response = await request.app[BOLT].async_dispatch(bolt_request)
+    except MALFORMED:
+        log.warning("refused a Slack request of the wrong shape", exc_info=True)
+        return _malformed()
+    if bolt_response.status >= 500:
+        # Every listener acks first, so Bolt answers 500 only when it could not even match
+        # the (signed) request to a listener: its shape is wrong, and retrying won't help.
+        log.warning("refused a Slack request Bolt could not dispatch: %s", bolt_response.body)
+        return _malformed()
     return await to_aiohttp_response(bolt_response)
 
 

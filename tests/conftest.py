@@ -15,14 +15,15 @@ import psycopg
 import pytest
 from aiohttp.test_utils import TestServer
 from psycopg.conninfo import make_conninfo
-from support.fake_slack import FakeSlack, start_fake_slack
-from support.graphs import CREATE as CREATE_SIDE_EFFECTS
-from support.harness import Harness
-from support.signing import SIGNING_SECRET
 
 from bot.server import create_app
 from bot.settings import Settings
 from bot.web.keys import DEPS
+
+from support.fake_slack import FakeSlack, start_fake_slack
+from support.graphs import CREATE as CREATE_SIDE_EFFECTS
+from support.harness import Harness
+from support.signing import SIGNING_SECRET
 
 TEST_GRAPHS = "counting=support.graphs:build_counting"
 

@@ -11,7 +11,8 @@ async def test_payment_approved_end_to_end(harness: Harness) -> None:
     posts = harness.fake.of("chat.postMessage")
     assert len(posts) == 1
     buttons = [b for b in posts[0]["blocks"] if b["type"] == "actions"][0]["elements"]
-    assert [b["text"]["text"] for b in buttons] == ["Approve", "Reject", "Edit"]
+    assert [b["text"]["text"] for b in buttons if b["type"] == "button"] == [
+        "Approve", "Reject", "Edit"]
     approval_id = int(buttons[0]["value"])
 
     status, _ = await harness.click("approve", approval_id, user="UALICE")

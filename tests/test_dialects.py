@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import ToolMessage
+
 from support.harness import Harness, eventually
 
 GRAPHS = (

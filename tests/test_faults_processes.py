@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine.flow import start_run
+
 from support.fake_slack import FakeSlack
 from support.harness import eventually
 from support.procs import engine, procs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.sweeper import sweep_once
+
 from support.harness import Harness, eventually
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
 from support.fake_slack import FakeSlack
 from support.harness import Harness, click_payload, eventually
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.engine.decide import decide
 from bot.engine.sweeper import sweep_once
+
 from support.harness import Harness, click_payload, eventually
 
 

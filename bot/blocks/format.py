@@ -30,13 +30,21 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def show_value(value: Any, *, limit: int = 600) -> str:
-    """An argument value as readable mrkdwn: scalars inline, structures as JSON code."""
+def show_value(value: Any, *, limit: int = 600, inline: bool = False) -> str:
+    """An argument value as readable mrkdwn: scalars inline, structures as JSON code.
+
+    ``inline`` keeps everything on one line (structures as compact JSON in backticks).
+    """
     if isinstance(value, str):
-        return clip(escape(value), limit) if value else "_(empty)_"
+        if not value:
+            return "_(empty)_"
+        return clip(escape(" ".join(value.split()) if inline else value), limit)
     if isinstance(value, bool) or value is None:
         return f"`{json.dumps(value)}`"
     if isinstance(value, int | float):
         return f"`{value:,}`"
+    if inline:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return f"`{clip(escape(text).replace('`', chr(39)), limit - 2)}`"
     text = json.dumps(value, ensure_ascii=False, indent=1, default=str)
     return f"```{clip(escape(text), limit - 6)}```"

@@ -105,28 +105,96 @@ def _context(text: str) -> dict[str, Any]:
 
 
 def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]:
-    """The fallback text and blocks of a request message (≤ 50 blocks)."""
+    """The fallback text and blocks of a request message (≤ 50 blocks).
+
+    A batch too large for one section and one row of buttons per action (about 15+
+    actions) is drawn compactly instead: see :func:`compact_action_blocks`.
+    """
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(view.title, 150)}}
+        {"type": "header", "text": {"type": "plain_text", "text": header_text(view.title)}}
     ]
     if view.description:
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": clip(view.description, 3000)}}
         )
+    head = len(blocks)
     many = len(view.actions) > 1
     for i, action in enumerate(view.actions, start=1):
         blocks.extend(
             _action_blocks(action, required=view.required_approvals, numbered=i if many else None)
         )
+    tail: list[dict[str, Any]] = []
     meta = f"Requested by {mention(view.requested_by)} · graph `{view.graph}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
     if view.expires_at and view.pending:
         meta += f" · expires {date_token(view.expires_at)}"
-    blocks.append(_context(meta))
+    tail.append(_context(meta))
     if view.note:
-        blocks.append(_context(f"⚠️ {view.note}"))
-    if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [_context("… more in the audit log")]
+        tail.append(_context(f"⚠️ {view.note}"))
+    if len(blocks) + len(tail) > MAX_BLOCKS:
+        budget = MAX_BLOCKS - head - len(tail)
+        blocks = blocks[:head] + compact_action_blocks(
+            view.actions, required=view.required_approvals, budget=budget
+        )
+    blocks.extend(tail)
     state = "pending" if view.pending else "decided"
-    return f"Approval {state}: {view.title}", blocks
+    return f"Approval {state}: {clip(view.title, 2900)}", blocks
+
+
+def header_text(title: str) -> str:
+    """A header's text: Slack refuses an empty one and cuts at 150 characters."""
+    return clip(title.strip() or "Approval requested", 150)
+
+
+COMPACT_VALUE = 150
+DECIDED_BLOCKS = 5  # at most 50 decided lines, ten to a context block
+
+
+def _compact_section(index: int, view: ActionView, required: int) -> dict[str, Any]:
+    lines = [f"*{index}. {escape(view.action.name)}*"]
+    lines += [
+        f"*{escape(k)}*: {show_value(v, limit=COMPACT_VALUE, inline=True)}"
+        for k, v in view.args.items()
+    ]
+    if view.votes:
+        lines.append(progress_line(view, required))
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip("\n".join(lines), 3000)}}
+
+
+def _decided_summary(decided: list[tuple[int, ActionView]]) -> list[dict[str, Any]]:
+    lines = [f"{i}. {escape(clip(a.action.name, 80))} — {outcome_line(a)}" for i, a in decided]
+    cap = DECIDED_BLOCKS * 10
+    if len(lines) > cap:
+        lines = lines[: cap - 1] + [f"… and {len(lines) - cap + 1} more decided"]
+    return [
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": clip(t, 3000)} for t in lines[i : i + 10]],
+        }
+        for i in range(0, len(lines), 10)
+    ]
+
+
+def compact_action_blocks(
+    actions: list[ActionView], *, required: int, budget: int
+) -> list[dict[str, Any]]:
+    """The actions in at most ``budget`` blocks, every one still decidable in turn.
+
+    Decided actions shrink to one line each; pending ones get a section (arguments
+    inline) and their buttons, as many as fit. The rest are named, and appear with
+    their buttons as soon as the ones shown are decided (the message is redrawn).
+    """
+    numbered = list(enumerate(actions, start=1))
+    blocks = _decided_summary([(i, a) for i, a in numbered if not a.pending])
+    pending = [(i, a) for i, a in numbered if a.pending]
+    room = budget - len(blocks)
+    fit = room // 2 if 2 * len(pending) <= room else max(room - 1, 0) // 2
+    for i, action in pending[:fit]:
+        blocks += [_compact_section(i, action, required), buttons(action)]
+    rest = pending[fit:]
+    if rest:
+        names = ", ".join(f"{i}. {escape(a.action.name)}" for i, a in rest)
+        text = f"⏳ *{len(rest)} more waiting*, shown here as the ones above are decided: {names}"
+        blocks.append(_context(text))
+    return blocks

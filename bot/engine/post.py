@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from aiohttp import ClientError
 from langchain_core.runnables import RunnableConfig
 from psycopg.types.json import Jsonb
 from slack_sdk.errors import SlackApiError
@@ -22,7 +23,8 @@ from persistence import audit, requests, runs
 
 log = logging.getLogger(__name__)
 POST_LEASE_S = 60.0
-SLACK_ERRORS = (SlackApiError, OSError, TimeoutError)
+# A dropped connection surfaces as aiohttp's ServerDisconnectedError, which is no OSError.
+SLACK_ERRORS = (SlackApiError, ClientError, OSError, TimeoutError)
 
 FINISH_RUN = """
 UPDATE runs SET status = 'done', outcome = %s, updated_at = now()

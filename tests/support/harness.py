@@ -15,6 +15,7 @@ import aiohttp
 
 from bot.engine.deps import Deps
 from bot.engine.flow import RunStarted, start_run
+
 from support.fake_slack import FakeSlack
 from support.signing import interaction_body, sign
 

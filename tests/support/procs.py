@@ -18,6 +18,7 @@ import aiohttp
 from bot.engine.deps import Deps
 from bot.runtime import open_deps
 from bot.settings import Settings
+
 from support.fake_slack import FakeSlack
 from support.harness import click_payload
 from support.signing import SIGNING_SECRET, interaction_body, sign

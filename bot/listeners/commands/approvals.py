@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from slack_bolt.async_app import AsyncAck
 
+from bot.blocks.format import clip, escape
+from bot.engine.decide import eligible_users
 from bot.engine.deps import Deps
 from bot.engine.load import policy_model
 from bot.errors import ApprovalError
@@ -48,7 +50,7 @@ async def _may_decide(deps: Deps, row: dict[str, Any], user: str) -> bool:
             user=user,
             requester=row["requested_by"],
             decision="approve",
-            eligible_users=await deps.approvers.expand(policy.approvers),
+            eligible_users=await eligible_users(deps, policy),
             already_approved_by=row["voters"],
         )
     except ApprovalError:
@@ -67,7 +69,7 @@ async def pending_text(deps: Deps, user: str) -> str:
     lines = [f"*{len(mine)} request{'s' if len(mine) > 1 else ''} you may decide:*"]
     for row in mine[:30]:
         link = permalink(deps.settings.slack_api_url, row["channel"], row["message_ts"])
-        lines.append(f"• <{link}|{row['title']}>")
+        lines.append(f"• <{link}|{escape(clip(row['title'] or 'Approval', 150))}>")
     if len(mine) > 30:
         lines.append(f"… and {len(mine) - 30} more.")
     return "\n".join(lines)
@@ -78,12 +80,14 @@ def handle_factory(deps: Deps) -> Any:
 
     async def handle_approvals(ack: AsyncAck, command: dict[str, Any]) -> None:
         words = (command.get("text") or "").split()
-        if not words or words[0] != "pending":
-            await ack(text=HELP)
+        if not words or words[0].lower() != "pending":
+            await ack(response_type="ephemeral", text=HELP)
             return
         try:
-            await ack(text=await pending_text(deps, command.get("user_id", "")))
+            text = await pending_text(deps, command.get("user_id", ""))
         except DB_DOWN:
-            await ack(text=DB_DOWN_TEXT)
+            text = DB_DOWN_TEXT
+        # A JSON answer (not a bare string) so Slack renders the mrkdwn links.
+        await ack(response_type="ephemeral", text=text)
 
     return handle_approvals

@@ -1,0 +1,89 @@
+"""The ``/approvals`` slash command through the signed endpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from support.harness import Harness, eventually
+from support.signing import sign
+
+POLICY = """
+[graphs.payments]
+approvers = ["UALICE", "UBOB"]
+required_approvals = 2
+"""
+
+
+@pytest.fixture
+def settings_overrides(tmp_path: Path) -> dict[str, Any]:
+    path = tmp_path / "policy.toml"
+    path.write_text(POLICY)
+    return {"approvals_policy": str(path)}
+
+
+async def command(harness: Harness, text: str, *, user: str) -> str:
+    """Send ``/approvals TEXT`` as ``user``; the answer's ``text``."""
+    body = urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T111",
+            "team_domain": "example",
+            "channel_id": "C0APPROVALS",
+            "channel_name": "approvals",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/approvals",
+            "text": text,
+            "api_app_id": "A111",
+            "response_url": "https://hooks.slack.com/commands/T111/1/x",
+            "trigger_id": "111.222.abc",
+        }
+    )
+    status, answer = await harness.post_slack(body, sign(body))
+    assert status == 200, answer
+    return str(json.loads(answer)["text"])
+
+
+@pytest.mark.parametrize("text", ["", "help", "what"])
+async def test_help(harness: Harness, text: str) -> None:
+    answer = await command(harness, text, user="UALICE")
+    assert "`/approvals pending`" in answer and "*Approve*" in answer
+
+
+async def test_pending_lists_what_the_caller_may_decide(harness: Harness) -> None:
+    started = await harness.start("payments", {"amount": 2500, "recipient": "a<b>c"})
+    await harness.start("payments", {"amount": 3000, "recipient": "zed"}, requested_by="UALICE")
+    ts = "1700000000.000001"
+
+    alice = await command(harness, "pending", user="UALICE")
+    assert alice.startswith("*1 request you may decide:*")
+    assert f"/archives/C0APPROVALS/p{ts.replace('.', '')}|" in alice
+    assert "a&lt;b&gt;c" in alice and "zed" not in alice  # her own request is not hers to approve
+    bob = await command(harness, "pending", user="UBOB")
+    assert bob.startswith("*2 requests you may decide:*")
+    for outsider in ("UCAROL", "UREQ"):
+        assert "Nothing is waiting for you" in await command(harness, "pending", user=outsider)
+
+    (approval_id, *_) = await harness.approval_ids(started.thread_id)
+    status, _ = await harness.click("approve", approval_id, user="UBOB")
+    assert status == 200
+
+    async def voted() -> bool:
+        return bool(await harness.rows("SELECT 1 FROM votes"))
+
+    await eventually(voted)
+    bob = await command(harness, "pending", user="UBOB")  # he approved; only "zed" is left
+    assert bob.startswith("*1 request") and "zed" in bob and "a&lt;b" not in bob
+    assert (await command(harness, "pending", user="UALICE")).startswith("*1 request")
+
+
+async def test_bad_signature_is_refused(harness: Harness) -> None:
+    body = urlencode({"command": "/approvals", "text": "pending", "user_id": "UALICE"})
+    headers = sign(body, secret="wrong")
+    status, _ = await harness.post_slack(body, headers)
+    assert status == 401
