@@ -10,10 +10,7 @@ from langchain_core.messages import ToolMessage
 
 from support.harness import Harness, eventually
 
-GRAPHS = (
-    "counting=support.graphs:build_counting,raw=support.dialect_graphs:raw,"
-    "counted=support.dialect_graphs:build_counted"
-)
+GRAPHS = "counting=support.graphs:build_counting,raw=support.dialect_graphs:raw"
 
 
 @pytest.fixture
@@ -196,7 +193,7 @@ async def test_unknown_payload_shown_as_json_and_approvable(
 
 
 async def test_click_on_decided_request_says_already(harness: Harness) -> None:
-    started = await harness.start("counted", {"amount": 5, "recipient": "acme"})
+    started = await harness.start("counting", {"amount": 5, "recipient": "acme"})
     (post,) = requests_posted(harness)
     (approval_id,) = button_ids(post)
     await approve(harness, approval_id)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from support.fake_slack import FakeSlack
 from support.harness import Harness, eventually
 
 POLICY = """
-[graphs.counted]
+[graphs.counting]
 required_approvals = 2
 
 [[graphs.payments.actions.pay.rules]]
@@ -34,30 +31,13 @@ allow_self_approval = true
 when = 'recipient == "groupco"'
 approvers = ["S0FIN"]
 """
-GRAPHS = "counting=support.graphs:build_counting,counted=support.dialect_graphs:build_counted"
-
-
-@pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    """The fake Slack, also answering GET (slack_sdk reads usergroups.users.list by GET)."""
-    fake = FakeSlack()
-    app = web.Application()
-    app.router.add_route("*", "/api/{method}", fake.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.url = f"http://127.0.0.1:{port}/api/"
-    yield fake
-    await runner.cleanup()
 
 
 @pytest.fixture
 def settings_overrides(tmp_path: Path) -> dict[str, Any]:
     path = tmp_path / "policy.toml"
     path.write_text(POLICY)
-    return {"approvals_policy": str(path), "approvals_graphs": GRAPHS}
+    return {"approvals_policy": str(path)}
 
 
 def has_buttons(message: dict[str, Any]) -> bool:
@@ -279,13 +259,13 @@ async def side_effects(harness: Harness) -> int:
 async def test_simultaneous_approvals_resume_once(
     harness: Harness, users: tuple[str, ...]
 ) -> None:
-    started = await harness.start("counted", {"amount": 7, "recipient": "acme"})
+    started = await harness.start("counting", {"amount": 7, "recipient": "acme"})
     approval_id = approval_id_in(harness.fake.of("chat.postMessage")[0])
     await asyncio.gather(*(click_ok(harness, approval_id, u) for u in users))
     await wait_done(harness, started.thread_id)
     await asyncio.sleep(0.3)  # any second resume would land now
     assert await side_effects(harness) == 1
-    state = await harness.graph_state("counted", started.thread_id)
+    state = await harness.graph_state("counting", started.thread_id)
     decided_by = state.values["decision"]["decided_by"]
     assert len(decided_by) == 2 and set(decided_by) <= set(users)
     late = [u for u in users if u not in decided_by]

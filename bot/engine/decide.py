@@ -158,7 +158,7 @@ class _Step:
             self.conn, self.id, round_=round_, user_id=self.user, kind=kind, args=current
         )
         voters.append(self.user)
-        if len(voters) < 1:
+        if len(voters) < self.policy.required_approvals:
             await self._write("pending", None, current, round_)
             return "pending"
         edited = current != self.approval["action"].get("args", {})

@@ -111,7 +111,8 @@ async def _params(request: web.Request) -> dict[str, Any]:
 async def start_fake_slack(fake: FakeSlack) -> web.AppRunner:
     """Serve ``fake`` on 127.0.0.1 at an ephemeral port; sets ``fake.url``."""
     app = web.Application()
-    app.router.add_post("/api/{method}", fake.handle)
+    # slack_sdk reads some methods (usergroups.users.list) with GET, posts the rest
+    app.router.add_route("*", "/api/{method}", fake.handle)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
