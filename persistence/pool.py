@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, OperationalError
 from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+# What a database outage looks like to a caller: the connection broke, or none came.
+DB_DOWN = (OperationalError, PoolTimeout)
 Conn = AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[Conn]
 Row = dict[str, Any]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,9 @@ from bot.engine.render import render_request
 from bot.engine.resume import resume_request
 from bot.errors import NotFound
 from persistence import audit, requests, runs
+from persistence.pool import DB_DOWN
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,25 @@ async def start_run(
 
 
 async def after_decision(deps: Deps, decided: Decided) -> None:
-    """Rewrite the message at once and, when the request is complete, resume the run."""
+    """Rewrite the message and resume; a database outage leaves both to the sweeper.
+
+    The decision is already committed, so nothing is lost if this is cut short.
+    """
+    try:
+        await _render_and_resume(deps, decided)
+    except DB_DOWN:
+        log.warning("database unavailable after deciding request %s; the sweeper will "
+                    "resume and re-render it", decided.request_id)
+
+
+async def _render_and_resume(deps: Deps, decided: Decided) -> None:
     render = asyncio.ensure_future(render_request(deps, decided.request_id))
-    if decided.complete:
-        await resume_request(deps, decided.request_id)
-    await render
+    try:
+        if decided.complete:
+            await resume_request(deps, decided.request_id)
+    finally:
+        # A failed rewrite is flagged for the sweeper; never leave its error unretrieved.
+        await asyncio.gather(render, return_exceptions=True)
     if decided.complete:
         async with deps.pool.connection() as conn:
             row = await requests.get_request(conn, decided.request_id)

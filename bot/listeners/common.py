@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from psycopg import OperationalError
-from psycopg_pool import PoolTimeout
 from slack_sdk.errors import SlackApiError
 
 from bot.engine.decide import Decided, decide
@@ -15,9 +13,9 @@ from bot.engine.flow import after_decision
 from bot.errors import ApprovalError
 from bot.metrics import METRICS
 from graphs.models import DecisionKind
+from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
-DB_DOWN = (OperationalError, PoolTimeout)
 DB_DOWN_TEXT = (
     "⚠️ The approvals database is unavailable right now. "
     "Nothing was recorded: please try again in a minute."
