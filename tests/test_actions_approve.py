@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support.harness import Harness, eventually
+from support.harness import Harness, click_payload, eventually
 
 
 async def test_payment_approved_end_to_end(harness: Harness) -> None:
@@ -77,3 +77,24 @@ async def test_small_payment_runs_without_asking(harness: Harness) -> None:
     assert harness.fake.of("chat.postMessage") == []
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["status"] == "paid"
+
+
+async def test_signed_but_forged_ids_and_users_change_nothing(harness: Harness) -> None:
+    started = await harness.start("counting", {"amount": 10, "recipient": "bob"})
+    approval_id = (await harness.approval_ids(started.thread_id))[0]
+    assert approval_id == 1  # so a value read as int(True) or int(1.0) would hit it
+    for value in (True, 1.0, "1.0", " 1", "١"):
+        payload = click_payload("approve", approval_id, user="UALICE")
+        payload["actions"][0]["value"] = value
+        status, _ = await harness.send(payload)
+        assert status in (200, 400)
+    nobody = click_payload("approve", approval_id, user="UALICE")
+    nobody["user"] = None
+    await harness.send(nobody)
+    await harness.send(click_payload("approve", approval_id, user=""))
+    rows = await harness.rows("SELECT status FROM approvals")
+    assert [r["status"] for r in rows] == ["pending"]
+    assert not await harness.rows("SELECT 1 FROM votes")
+    # the control: the same click with the real id is taken
+    await harness.click("approve", approval_id, user="UALICE")
+    await _done(harness, started.thread_id)

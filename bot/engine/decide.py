@@ -12,7 +12,7 @@ from psycopg import AsyncConnection
 from bot.engine.deps import Deps
 from bot.engine.load import policy_model, request_model
 from bot.engine.post import SLACK_ERRORS
-from bot.errors import AlreadyDecided, ApprovalError, NotFound, Unavailable
+from bot.errors import AlreadyDecided, ApprovalError, NotAllowed, NotFound, Unavailable
 from bot.policy import Policy, check_can_decide
 from graphs.adapters import resume_value
 from graphs.models import ActionDecision, DecisionKind
@@ -52,6 +52,8 @@ async def decide(
     reason: str | None = None,
 ) -> Decided:
     """Decide one approval; raise an :class:`ApprovalError` the clicker is told about."""
+    if not user:
+        raise NotAllowed("Slack did not say who clicked, so nothing was changed.")
     async with deps.pool.connection() as conn:
         approval = await requests.get_approval(conn, approval_id)
         if approval is None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.engine.decide import Decided, decide
 from bot.engine.deps import Deps
 from bot.engine.flow import after_decision
+from bot.engine.post import SLACK_ERRORS
 from bot.errors import ApprovalError
 from bot.metrics import METRICS
 from graphs.models import DecisionKind
@@ -23,16 +22,25 @@ DB_DOWN_TEXT = (
 
 
 def approval_id_of(body: dict[str, Any]) -> int | None:
-    """The approval id a button carries (its value holds only ids)."""
+    """The approval id a button (or a menu option) carries: its value holds only the id.
+
+    Only a string of digits counts, so a forged ``true`` or ``1.0`` never names approval 1.
+    """
     try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError):
+        action = body["actions"][0]
+        raw = (action.get("selected_option") or {}).get("value") or action.get("value")
+    except (KeyError, IndexError, TypeError, AttributeError):
         return None
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        return None
+    return int(raw)
 
 
 def user_of(body: dict[str, Any]) -> str:
-    """The clicking user's id."""
-    return str((body.get("user") or {}).get("id", ""))
+    """The clicking user's id ("" when the payload has none)."""
+    user = body.get("user")
+    value = user.get("id") if isinstance(user, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def channel_of(body: dict[str, Any]) -> str | None:
@@ -51,7 +59,7 @@ async def tell(deps: Deps, body: dict[str, Any], text: str) -> None:
         await deps.slack.chat_postEphemeral(
             channel=channel, user=user_of(body), text=text, thread_ts=thread_ts
         )
-    except (SlackApiError, OSError, TimeoutError):
+    except SLACK_ERRORS:
         log.warning("could not tell %s: %s", user_of(body), text)
 
 

@@ -36,6 +36,7 @@ class FakeSlack:
     errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error (ok: false)
     socket_url: str = ""
     delay_s: float = 0.0
+    delays: dict[str, float] = field(default_factory=dict)  # method -> seconds
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     url: str = ""
 
@@ -61,8 +62,8 @@ class FakeSlack:
                 {"ok": False, "error": "fault"}, status=fault.status, headers=headers
             )
         params = await _params(request)
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
+        if self.delay_s or method in self.delays:
+            await asyncio.sleep(self.delays.get(method, self.delay_s))
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
         self.calls.append(Call(method, params))

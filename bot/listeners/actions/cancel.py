@@ -9,21 +9,18 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.engine.close import close_request
 from bot.engine.deps import Deps
-from bot.listeners.common import DB_DOWN, DB_DOWN_TEXT, follow_up, tell, user_of
+from bot.listeners.common import (
+    DB_DOWN,
+    DB_DOWN_TEXT,
+    approval_id_of,
+    follow_up,
+    tell,
+    user_of,
+)
 from persistence import requests, runs
 
 NOT_YOURS = "Only the person who requested this can cancel it; nothing was changed."
 NOT_OPEN = "This request is no longer open: it was already answered. Nothing was changed."
-
-
-def _approval_id(body: dict[str, Any]) -> int | None:
-    """The id an overflow option (or a button) carries."""
-    try:
-        action = body["actions"][0]
-        raw = (action.get("selected_option") or {}).get("value") or action.get("value")
-        return int(raw)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-        return None
 
 
 async def _requester_and_request(deps: Deps, approval_id: int) -> tuple[str | None, int] | None:
@@ -39,7 +36,7 @@ async def _requester_and_request(deps: Deps, approval_id: int) -> tuple[str | No
 
 async def handle_cancel(deps: Deps, body: dict[str, Any]) -> None:
     """Close the request as cancelled when the clicker is its requester."""
-    approval_id = _approval_id(body)
+    approval_id = approval_id_of(body)
     if approval_id is None:
         await tell(deps, body, "This option carries no approval id; nothing was changed.")
         return

@@ -2,23 +2,35 @@
 
 A submission is decided *before* it is acked: the answer goes back in the modal
 (``response_action: "errors"``) when the edit is invalid or someone else decided first.
+Slack waits 3 s for that answer; a decision still running at 2.5 s keeps running, and
+the modal says so instead of timing out.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.blocks.edit_modal import parse_edit_submission
+from bot.blocks.notice_modal import build_notice_modal
 from bot.blocks.reason_modal import parse_reason
 from bot.engine.deps import Deps
 from bot.engine.load import action_as_it_stands
-from bot.errors import InvalidEdit
+from bot.errors import ApprovalError, InvalidEdit, NotFound
 from bot.listeners.common import DB_DOWN, DB_DOWN_TEXT, decide_or_explain, follow_up
 from graphs.models import DecisionKind
 from persistence import requests
+
+log = logging.getLogger(__name__)
+SUBMIT_BUDGET_S = 2.5
+STILL_RECORDING = (
+    "⏳ Your decision is still being recorded. The request message will show the outcome "
+    "in a moment; if it does not, the request is still open and you can try again."
+)
 
 
 def _first_input(view: dict[str, Any]) -> str:
@@ -28,39 +40,55 @@ def _first_input(view: dict[str, Any]) -> str:
     return "reason"
 
 
+async def _read(
+    deps: Deps, view: dict[str, Any], kind: DecisionKind
+) -> tuple[int, dict[str, Any] | None, str | None]:
+    """The approval id and the edited args or the reason; raises ApprovalError."""
+    metadata = view.get("private_metadata")
+    if not isinstance(metadata, str) or not metadata.isdigit():
+        raise NotFound("This form is not linked to a request.")
+    approval_id = int(metadata)
+    values = (view.get("state") or {}).get("values") or {}
+    if kind != "edit":
+        return approval_id, None, parse_reason(values)
+    async with deps.pool.connection() as conn:
+        approval = await requests.get_approval(conn, approval_id)
+    if approval is None:
+        raise NotFound("This request no longer exists.")
+    action = action_as_it_stands(approval)
+    return approval_id, parse_edit_submission(action=action, state_values=values), None
+
+
 async def _submit(deps: Deps, ack: AsyncAck, body: dict[str, Any], kind: DecisionKind) -> None:
     view = body.get("view") or {}
     where = _first_input(view)
     try:
-        approval_id = int(view.get("private_metadata", ""))
-    except ValueError:
-        await ack(response_action="errors", errors={where: "This form is not linked to a request."})
-        return
-    values = (view.get("state") or {}).get("values") or {}
-    args, reason = None, None
-    try:
-        if kind == "edit":
-            async with deps.pool.connection() as conn:
-                approval = await requests.get_approval(conn, approval_id)
-            if approval is None:
-                await ack(
-                    response_action="errors", errors={where: "This request no longer exists."}
-                )
-                return
-            args = parse_edit_submission(action=action_as_it_stands(approval), state_values=values)
-        else:
-            reason = parse_reason(values)
+        approval_id, args, reason = await _read(deps, view, kind)
     except InvalidEdit as exc:
         await ack(response_action="errors", errors=exc.errors)
+        return
+    except ApprovalError as exc:
+        await ack(response_action="errors", errors={where: exc.message[:150]})
         return
     except DB_DOWN:
         await ack(response_action="errors", errors={where: DB_DOWN_TEXT})
         return
-    result = await decide_or_explain(deps, body, approval_id, kind=kind, args=args, reason=reason)
+    deciding = asyncio.ensure_future(
+        decide_or_explain(deps, body, approval_id, kind=kind, args=args, reason=reason)
+    )
+    done, _ = await asyncio.wait({deciding}, timeout=SUBMIT_BUDGET_S)
+    if not done:
+        view = build_notice_modal(title="Recording…", text=STILL_RECORDING)
+        await ack(response_action="update", view=view)
+    result = await deciding
     if isinstance(result, str):
-        await ack(response_action="errors", errors={where: result[:150]})
+        if done:
+            await ack(response_action="errors", errors={where: result[:150]})
+        else:
+            log.info("late refusal of approval %s: %s", approval_id, result)
         return
-    await ack()
+    if done:
+        await ack()
     await follow_up(deps, result)
 
 
