@@ -14,51 +14,65 @@ from bot.engine.post import SLACK_ERRORS
 from persistence import requests
 
 log = logging.getLogger(__name__)
+MAX_PASSES = 3
 
 
 async def render_request(deps: Deps, request_id: int) -> bool:
-    """Bring the message up to date; on a Slack failure leave it flagged for the sweeper."""
-    async with deps.pool.connection() as conn:
-        loaded = await load_view(conn, request_id)
-    if loaded is None:
-        return False
-    view, row, _ = loaded
-    if not row["message_ts"]:
-        return False  # not posted yet: the post will show the current state
-    text, blocks = build_request_message(view)
-    try:
-        await deps.slack.chat_update(
-            channel=row["channel"], ts=row["message_ts"], text=text, blocks=blocks
-        )
-        await _render_quorum(deps, view, row)
-    except SLACK_ERRORS as exc:
-        log.warning("rewriting request %s failed (the sweeper retries): %s", request_id, exc)
+    """Bring the message up to date; on a Slack failure leave it flagged for the sweeper.
+
+    Two renders of one request can race, and Slack keeps whichever update lands last. So
+    after its update each render reads the state again, and draws again if what it sent
+    is already stale: the last update to land is always followed by such a check.
+    """
+    sent: tuple[str, list[dict[str, Any]]] | None = None
+    quorum_done = True
+    for _ in range(MAX_PASSES):
         async with deps.pool.connection() as conn:
-            await requests.set_render_needed(conn, request_id, True)
-        return False
+            loaded = await load_view(conn, request_id)
+        if loaded is None or not loaded[1]["message_ts"]:
+            return False  # not posted yet: the post will show the current state
+        view, row, _ = loaded
+        message = build_request_message(view)
+        if message == sent:
+            break
+        try:
+            await deps.slack.chat_update(
+                channel=row["channel"], ts=row["message_ts"], text=message[0], blocks=message[1]
+            )
+            quorum_done = await _render_quorum(deps, view, row)
+        except SLACK_ERRORS as exc:
+            log.warning("rewriting request %s failed (the sweeper retries): %s", request_id, exc)
+            async with deps.pool.connection() as conn:
+                await requests.set_render_needed(conn, request_id, True)
+            return False
+        sent = message
     async with deps.pool.connection() as conn:
-        await requests.set_render_needed(conn, request_id, False)
+        await requests.set_render_needed(conn, request_id, not quorum_done)
     return True
 
 
-async def _render_quorum(deps: Deps, view: RequestView, row: dict[str, Any]) -> None:
-    """Post or update the threaded reply that gathers further approvals."""
+async def _render_quorum(deps: Deps, view: RequestView, row: dict[str, Any]) -> bool:
+    """Post or update the threaded reply that gathers further approvals.
+
+    False when another render is posting it right now: its content may already be stale,
+    so the request stays flagged and the sweeper draws it once more.
+    """
     if view.required_approvals < 2:
-        return
+        return True
     gathering = any(a.votes for a in view.actions)
     if not gathering and not row["quorum_ts"]:
-        return
+        return True
     if row["quorum_ts"] == "posting":
-        return  # being posted by another render, which shows the state it read
+        return False
     text, blocks = build_quorum_reply(view)
     if row["quorum_ts"]:
         await deps.slack.chat_update(
             channel=row["channel"], ts=row["quorum_ts"], text=text, blocks=blocks
         )
-        return
+        return True
     async with deps.pool.connection() as conn:
         if not await requests.claim_quorum_post(conn, int(row["id"])):
-            return  # another render is posting it
+            return False
     thread_ts = row["slack_thread_ts"] or row["message_ts"]
     try:
         resp = await deps.slack.chat_postMessage(
@@ -70,3 +84,4 @@ async def _render_quorum(deps: Deps, view: RequestView, row: dict[str, Any]) -> 
         raise
     async with deps.pool.connection() as conn:
         await requests.set_quorum_ts(conn, int(row["id"]), resp["ts"])
+    return True

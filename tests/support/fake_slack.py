@@ -37,6 +37,7 @@ class FakeSlack:
     socket_url: str = ""
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds
+    delay_plan: dict[str, list[float]] = field(default_factory=dict)  # per call, in order
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     url: str = ""
 
@@ -62,7 +63,9 @@ class FakeSlack:
                 {"ok": False, "error": "fault"}, status=fault.status, headers=headers
             )
         params = await _params(request)
-        if self.delay_s or method in self.delays:
+        if self.delay_plan.get(method):
+            await asyncio.sleep(self.delay_plan[method].pop(0))
+        elif self.delay_s or method in self.delays:
             await asyncio.sleep(self.delays.get(method, self.delay_s))
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
