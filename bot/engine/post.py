@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.request import build_request_message
 from bot.engine.deps import Deps
 from bot.engine.load import load_view
+from bot.metrics import METRICS
 from bot.policy import Policy
 from graphs.adapters import normalize
 from graphs.models import ApprovalRequest
@@ -49,11 +50,15 @@ def jsonable(value: Any) -> Any:
 
 
 def _narrow(request: ApprovalRequest, policy: Policy) -> ApprovalRequest:
+    """Offer only the decisions both the graph and the policy allow.
+
+    When they share none (a batch's combined policy can do that), the graph's own list
+    stands: a request nobody can answer would only ever expire.
+    """
     actions = [
         a.model_copy(
             update={
-                "allowed": tuple(k for k in a.allowed if k in policy.allowed_decisions)
-                or ("approve", "reject")
+                "allowed": tuple(k for k in a.allowed if k in policy.allowed_decisions) or a.allowed
             }
         )
         for a in request.actions
@@ -118,6 +123,7 @@ async def post_request(deps: Deps, request_id: int) -> bool:
     except SLACK_ERRORS as exc:
         log.warning("posting request %s failed (the sweeper retries): %s", request_id, exc)
         return False
+    METRICS.inc("approvals_requests_posted_total")
     async with deps.pool.connection() as conn:
         await requests.set_message_ts(conn, request_id, resp["ts"])
         await conn.execute(

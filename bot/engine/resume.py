@@ -10,7 +10,9 @@ from langgraph.types import Command
 
 from bot.engine.deps import Deps, thread_lock
 from bot.engine.post import config_of, sync_run, value_hash
+from bot.metrics import METRICS
 from persistence import audit, requests, runs
+from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
 MAX_RESUME_ATTEMPTS = 3
@@ -37,8 +39,8 @@ async def resume_request(deps: Deps, request_id: int) -> bool:
                 return False  # another instance got here first
             try:
                 await _invoke(deps, row, run)
-            except GraphInterrupt:
-                raise
+            except (GraphInterrupt, *DB_DOWN):
+                raise  # an outage is not the graph's fault: the sweeper tries again
             except Exception as exc:  # the graph itself failed: record, maybe retry later
                 log.exception("resuming request %s failed", request_id)
                 await _note_failure(deps, row, exc)
@@ -53,6 +55,7 @@ async def resume_request(deps: Deps, request_id: int) -> bool:
                     request_id=request_id,
                     detail={"resume": row["resume_value"]},
                 )
+            METRICS.inc("approvals_resumes_total")
             await sync_run(deps, thread_id)
     return True
 
@@ -72,6 +75,7 @@ async def _invoke(deps: Deps, row: dict[str, Any], run: dict[str, Any]) -> None:
 
 async def _note_failure(deps: Deps, row: dict[str, Any], exc: Exception) -> None:
     error = f"{type(exc).__name__}: {exc}"
+    METRICS.inc("approvals_resume_failures_total")
     async with deps.pool.connection() as conn:
         attempts = await requests.note_resume_error(conn, int(row["id"]), error=error)
         if attempts >= MAX_RESUME_ATTEMPTS:
