@@ -19,7 +19,8 @@ EMAIL_ARGS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "to": {"type": "string", "minLength": 3, "title": "To"},
-        "subject": {"type": "string", "minLength": 1, "maxLength": 200, "title": "Subject"},
+        # maxLength ≤ 150 keeps the subject a one-line field in the edit modal
+        "subject": {"type": "string", "minLength": 1, "maxLength": 150, "title": "Subject"},
         "body": {"type": "string", "maxLength": 5000, "x-multiline": True, "title": "Body"},
     },
     "required": ["to", "subject", "body"],

@@ -127,3 +127,23 @@ async def test_reject_with_a_reason_reaches_the_graph(harness: Harness) -> None:
     assert state.values["status"] == "rejected" and state.values["reason"] == "wrong vendor"
     text = str(harness.fake.of("chat.update")[-1]["blocks"])
     assert "Rejected" in text and "wrong vendor" in text and "<@UALICE>" in text
+
+
+async def test_email_subject_and_body_edited_in_a_multiline_field(harness: Harness) -> None:
+    started = await harness.start("email", {"to": "ceo@example.com", "topic": "the Q3 numbers"})
+    view = await _open_edit(harness, started.thread_id, "UALICE")
+    inputs = {b["label"]["text"]: b for b in view["blocks"] if b["type"] == "input"}
+    body_label = next(x for x in inputs if "ody" in x)
+    subject_label = next(x for x in inputs if "ubject" in x)
+    assert inputs[body_label]["element"].get("multiline") is True
+    assert not inputs[subject_label]["element"].get("multiline")
+    new_body = "Hi,\n\nNumbers attached.\n\n— Alice"
+    changes = {subject_label: "Q3 numbers", body_label: new_body}
+    answer = await harness.submit(view, _filled(view, **changes), user="UALICE")
+    assert answer.get("response_action") != "errors", answer
+    await _done(harness, started.thread_id)
+    state = await harness.graph_state("email", started.thread_id)
+    assert state.values["status"] == "sent"
+    assert state.values["sent"] == {
+        "to": "ceo@example.com", "subject": "Q3 numbers", "body": new_body,
+    }
