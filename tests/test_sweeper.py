@@ -40,7 +40,9 @@ async def test_expiry_rejects_rewrites_and_audits(harness: Harness) -> None:
     assert state.values["status"] == "rejected"
     assert state.values["decision"]["action"] == "reject"
     update = harness.fake.of("chat.update")[-1]
-    assert "⏱" in str(update["blocks"]) and "Expired" in str(update["blocks"])
+    shown = str(update["blocks"])
+    assert "⏱ *Expired*" in shown and "timed out after 1 second" in shown
+    assert state.values["decision"]["reason"] == "timed out after 1 second"
     assert not any(b["type"] == "actions" for b in update["blocks"])
     assert "expired" in await _events(harness, thread_id)
     rows = await harness.rows("SELECT count(*) AS n FROM side_effects")

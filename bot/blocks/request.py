@@ -68,8 +68,9 @@ def buttons(view: ActionView, *, kinds: tuple[str, ...] | None = None) -> dict[s
 
 def outcome_line(view: ActionView) -> str:
     """``✅ Approved by <@U…> at …`` naming every decider with their time."""
-    who = ", ".join(f"{mention(v.user)} {date_token(v.at)}" for v in view.votes) or "the bot"
-    line = f"{DECIDED_ICONS[view.status]} *{STATUS_WORDS[view.status]}* by {who}"
+    line = f"{DECIDED_ICONS[view.status]} *{STATUS_WORDS[view.status]}*"
+    if view.votes:  # an expiry has nobody to name
+        line += " by " + ", ".join(f"{mention(v.user)} {date_token(v.at)}" for v in view.votes)
     if view.reason:
         line += f"\n> {clip(escape(view.reason), 1500)}"
     return line

@@ -51,7 +51,7 @@ def _action_view(approval: Row, votes: list[Vote]) -> ActionView:
         args=approval["args"],
         status=approval["status"],
         votes=votes,
-        reason=decision.get("reason") if approval["status"] != "responded" else None,
+        reason=decision.get("reason"),  # a reject's reason, or the text of a response
     )
 
 

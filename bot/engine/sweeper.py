@@ -84,8 +84,9 @@ async def expire_due(deps: Deps) -> int:
 
 
 def _human(delta: timedelta) -> str:
+    """``24 hours``, ``90 minutes``, ``1 second``: the largest unit that divides exactly."""
     seconds = int(delta.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
         if seconds >= size and seconds % size == 0:
             n = seconds // size
             return f"{n} {unit}{'s' if n > 1 else ''}"
