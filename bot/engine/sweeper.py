@@ -29,6 +29,7 @@ CLAIM_EXPIRED = """
 SELECT id FROM requests WHERE status = 'pending' AND expires_at < %s
 ORDER BY expires_at LIMIT 20 FOR UPDATE SKIP LOCKED
 """
+TIMEOUT_OF = "SELECT (policy->>'timeout_s')::int AS t FROM requests WHERE id = %s"
 CLAIM_REMINDERS = """
 UPDATE requests SET reminded_at = now() WHERE id IN (
     SELECT id FROM requests WHERE status = 'pending' AND remind_at < %s
@@ -69,11 +70,9 @@ async def expire_due(deps: Deps) -> int:
         due = [int(r["id"]) for r in await cur.fetchall()]
     for request_id in due:
         async with deps.pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT expires_at - created_at AS t FROM requests WHERE id = %s", (request_id,)
-            )
+            cur = await conn.execute(TIMEOUT_OF, (request_id,))
             row = await cur.fetchone()
-        waited = _human(row["t"]) if row else "its timeout"
+        waited = _human(timedelta(seconds=int(row["t"]))) if row else "its timeout"
         decided = await close_request(
             deps, request_id, status="expired", actor=None, reason=f"timed out after {waited}"
         )
