@@ -15,13 +15,12 @@ Pool = AsyncConnectionPool[Conn]
 Row = dict[str, Any]
 
 
-async def open_pool(
-    url: str, *, max_size: int = 20, timeout_s: float = 10.0
-) -> Pool:
+async def open_pool(url: str, *, max_size: int = 20, timeout_s: float = 5.0) -> Pool:
     """Open an autocommit, dict-row pool; connections are checked before use.
 
-    ``prepare_threshold=0`` keeps it usable behind transaction poolers (pgbouncer), and
-    ``check`` drops connections a Postgres restart has killed, so the pool heals itself.
+    The connection settings are those LangGraph's checkpointer expects. ``check`` drops
+    connections a Postgres restart has killed, so the pool heals itself; ``timeout_s``
+    bounds how long a click waits during an outage before it is told to try again.
     """
     pool = AsyncConnectionPool(
         url,
@@ -31,6 +30,10 @@ async def open_pool(
         timeout=timeout_s,
         open=False,
         check=AsyncConnectionPool.check_connection,
+        # Give up a failing reconnection after 5 s rather than 5 min: the pool grows one
+        # connection at a time, and an attempt backing off through a long outage would
+        # otherwise hold growth for as long again after Postgres is back.
+        reconnect_timeout=5.0,
         kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
     )
     await pool.open(wait=False)
