@@ -96,6 +96,65 @@ async def clicks(deps: Any, base: str, runs: int) -> tuple[list[float], list[flo
     return acks, done
 
 
+async def _pending_runs(deps: Any, count: int) -> list[tuple[str, int]]:
+    started = []
+    for _ in range(count):
+        run = await start_run(deps, "payments", INPUT, channel="C1", requested_by="UREQ")
+        async with deps.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT a.id FROM approvals a JOIN requests r ON r.id = a.request_id "
+                "WHERE r.thread_id = %s",
+                (run.thread_id,),
+            )
+            started.append((run.thread_id, (await cur.fetchone())["id"]))
+    return started
+
+
+async def concurrent_clicks(deps: Any, base: str, count: int) -> float:
+    """``count`` runs waiting; one click each, all at once; seconds until every run is done."""
+    started = await _pending_runs(deps, count)
+    threads = [t for t, _ in started]
+    async with aiohttp.ClientSession() as http:
+
+        async def click(approval_id: int) -> None:
+            body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
+            async with http.post(f"{base}/slack/events", data=body, headers=sign(body)) as r:
+                assert r.status == 200
+
+        start = time.perf_counter()
+        await asyncio.gather(*(click(a) for _, a in started))
+        while True:
+            async with deps.pool.connection() as conn:
+                cur = await conn.execute(
+                    "SELECT count(*) AS n FROM runs WHERE status = 'done' AND thread_id = ANY(%s)",
+                    (threads,),
+                )
+                if (await cur.fetchone())["n"] == count:
+                    return time.perf_counter() - start
+            await asyncio.sleep(0.005)
+
+
+async def concurrent_bare(deps: Any, count: int) -> float:
+    """The baseline: ``count`` bare LangGraph resumes at once on the same pool."""
+    graph = deps.graphs.build("payments", deps.checkpointer)
+    configs = [{"configurable": {"thread_id": str(uuid.uuid4())}} for _ in range(count)]
+    resumes = []
+    for config in configs:
+        await graph.ainvoke(INPUT, config)
+        interrupt = (await graph.aget_state(config)).interrupts[0]
+        value = {
+            "action": "approve",
+            "args": {"amount": 5000.0, "recipient": "acme"},
+            "reason": None,
+            "decided_by": ["U1"],
+            "decided_at": "2026-01-01T00:00:00Z",
+        }
+        resumes.append((Command(resume={interrupt.id: value}), config))
+    start = time.perf_counter()
+    await asyncio.gather(*(graph.ainvoke(cmd, config) for cmd, config in resumes))
+    return time.perf_counter() - start
+
+
 async def main(runs: int) -> None:
     import pgserver
 
@@ -129,6 +188,13 @@ async def main(runs: int) -> None:
         print(f"click → run done                   {ms(done)}")
         ratio = statistics.median(done) / statistics.median(bare)
         print(f"click → done / bare resume         {ratio:5.1f}x")
+        together_bare = await concurrent_bare(deps, runs)
+        together = await concurrent_clicks(deps, str(web.make_url("")).rstrip("/"), runs)
+        print(f"{runs} bare resumes at once            {together_bare * 1000:7.0f} ms")
+        print(
+            f"{runs} clicks at once → all done       {together * 1000:7.0f} ms"
+            f"   ({together / together_bare:.1f}x)"
+        )
     finally:
         await web.close()
         await fake_runner.cleanup()
