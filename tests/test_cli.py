@@ -123,3 +123,14 @@ async def test_every_command_has_help(database_url: str, fake_slack: FakeSlack) 
     for command in ("serve", "run", "pending", "audit", "migrate"):
         code, out, _ = await _cli(command, "--help", env=_env(database_url, fake_slack))
         assert code == 0 and "usage: python -m bot" in out
+
+
+async def test_invalid_policy_file_stops_the_start_naming_file_line_and_field(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[graphs.payments]\nchannel = "C1"\nrequired_approvals = 0\n')
+    env = _env(database_url, fake_slack, SLACK_SIGNING_SECRET="s", APPROVALS_POLICY=str(policy))
+    code, _, err = await _cli("serve", env=env)
+    assert code == 2 and "Traceback" not in err
+    assert f"{policy}:3: graphs.payments.required_approvals" in err

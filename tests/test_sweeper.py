@@ -122,3 +122,26 @@ async def test_cancel_by_the_requester_only(harness: Harness) -> None:
 
 async def _told(harness: Harness) -> list[dict[str, Any]]:
     return harness.fake.of("chat.postEphemeral")
+
+
+async def test_a_graph_that_keeps_failing_is_reported_not_retried_forever(
+    harness: Harness,
+) -> None:
+    started = await harness.start("counting", {"amount": 5, "recipient": "unreachable"})
+    approval_id = (await harness.approval_ids(started.thread_id))[0]
+    await harness.click("approve", approval_id, user="UALICE")
+
+    async def attempted() -> bool:
+        return "resume_failed" in await _events(harness, started.thread_id)
+
+    await eventually(attempted)
+    for _ in range(4):  # attempts 2 and 3, then nothing more
+        await sweep_once(harness.deps, grace_s=0)
+    events = await _events(harness, started.thread_id)
+    assert events.count("resume_failed") == 3 and "resumed" not in events
+    rows = await harness.rows("SELECT status, last_error FROM requests")
+    assert rows[0]["status"] == "failed"
+    assert "payment provider unreachable" in rows[0]["last_error"]
+    shown = str(harness.fake.of("chat.update")[-1]["blocks"])
+    assert "could not be resumed" in shown and "payment provider unreachable" in shown
+    assert await harness.run_status(started.thread_id) != "done"

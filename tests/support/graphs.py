@@ -48,6 +48,8 @@ def build_counting(checkpointer: BaseCheckpointSaver) -> Any:
             await asyncio.sleep(state["delay_s"])
         if decision["action"] == "reject":
             return {"status": "rejected"}
+        if state["recipient"] == "unreachable":
+            raise RuntimeError("payment provider unreachable")
         async with pool.connection() as conn:
             await conn.execute(CREATE)
             await conn.execute(
