@@ -14,7 +14,7 @@ from graphs.models import Action, ApprovalRequest
 Row = dict[str, Any]
 
 SELECT_REQUEST_VIEW = """
-SELECT r.*, run.graph, run.requested_by, run.slack_thread_ts
+SELECT r.*, run.graph, run.requested_by, run.slack_thread_ts, run.channel AS run_channel
 FROM requests r JOIN runs run USING (thread_id) WHERE r.id = %s
 """
 SELECT_VOTES_OF_REQUEST = """

@@ -116,9 +116,14 @@ async def post_request(deps: Deps, request_id: int) -> bool:
     assert loaded is not None
     view, row, _ = loaded
     text, blocks = build_request_message(view)
+    # A run's later requests reply in its first message's thread, when in that channel.
+    same_channel = row["channel"] == row["run_channel"]
     try:
         resp = await deps.slack.chat_postMessage(
-            channel=row["channel"], text=text, blocks=blocks, thread_ts=row["slack_thread_ts"]
+            channel=row["channel"],
+            text=text,
+            blocks=blocks,
+            thread_ts=row["slack_thread_ts"] if same_channel else None,
         )
     except SLACK_ERRORS as exc:
         log.warning("posting request %s failed (the sweeper retries): %s", request_id, exc)

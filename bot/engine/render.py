@@ -73,7 +73,8 @@ async def _render_quorum(deps: Deps, view: RequestView, row: dict[str, Any]) -> 
     async with deps.pool.connection() as conn:
         if not await requests.claim_quorum_post(conn, int(row["id"])):
             return False
-    thread_ts = row["slack_thread_ts"] or row["message_ts"]
+    in_run_thread = row["slack_thread_ts"] and row["channel"] == row["run_channel"]
+    thread_ts = row["slack_thread_ts"] if in_run_thread else row["message_ts"]
     try:
         resp = await deps.slack.chat_postMessage(
             channel=row["channel"], thread_ts=thread_ts, text=text, blocks=blocks
