@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.edit_modal import changed_args
 from bot.blocks.format import clip, date_token, escape, mention, show_value
 from bot.blocks.view import DECIDED_ICONS, ActionView, RequestView
 
@@ -21,11 +22,11 @@ STATUS_WORDS = {
 
 def _arg_fields(view: ActionView) -> list[dict[str, Any]]:
     fields = []
+    changed = {name for name, _, _ in changed_args(view.action.args, view.args)}
     for name, value in view.args.items():
-        before = view.action.args.get(name, None)
         shown = show_value(value, limit=900)
-        if name not in view.action.args or before != value:
-            shown = f"{show_value(before, limit=400)} → {shown}"
+        if name in changed:
+            shown = f"{show_value(view.action.args.get(name), limit=400)} → {shown}"
         fields.append({"type": "mrkdwn", "text": clip(f"*{escape(name)}*\n{shown}", 2000)})
     return fields
 

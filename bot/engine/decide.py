@@ -9,6 +9,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from bot.blocks.edit_modal import changed_args
 from bot.engine.deps import Deps
 from bot.engine.load import policy_model, request_model
 from bot.engine.post import SLACK_ERRORS
@@ -139,7 +140,7 @@ class _Step:
         reason: str | None,
     ) -> str:
         current = self.approval["args"]
-        if kind == "edit" and (args is None or args == current):
+        if kind == "edit" and (args is None or not changed_args(current, args)):
             kind = "approve"
         await self._audit(
             EVENT[kind], before=current, after=args if kind == "edit" else None, reason=reason
@@ -163,7 +164,7 @@ class _Step:
         if len(voters) < self.policy.required_approvals:
             await self._write("pending", None, current, round_)
             return "pending"
-        edited = current != self.approval["action"].get("args", {})
+        edited = bool(changed_args(self.approval["action"].get("args", {}), current))
         decision = ActionDecision(
             kind="edit" if edited else "approve",
             args=current,
