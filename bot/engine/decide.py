@@ -35,12 +35,16 @@ class Decided:
     complete: bool
 
 
-def _already(approval: Row, request: Row) -> str:
-    if approval["status"] == "pending":
-        return "This request is no longer open: it was already answered."
+def _already(approval: Row) -> str:
+    """Why a click on a closed request changes nothing, naming who closed it."""
+    status = approval["status"]
+    if status == "pending":  # another action of the batch closed the request
+        return "This request is no longer open: it was already answered. Nothing was changed."
+    if status == "expired":
+        return "This request expired before anyone decided. Nothing was changed."
     decision = approval["decision"] or {}
-    who = ", ".join(f"<@{u}>" for u in decision.get("decided_by", [])) or "the bot"
-    return f"This request was already {approval['status']} by {who}. Nothing was changed."
+    who = ", ".join(f"<@{u}>" for u in decision.get("decided_by", []))
+    return f"This request was already {status}{f' by {who}' if who else ''}. Nothing was changed."
 
 
 async def decide(
@@ -70,7 +74,7 @@ async def decide(
             assert locked is not None
             request, approval = locked
             if approval["status"] != "pending" or request["status"] != "pending":
-                raise AlreadyDecided(_already(approval, request))
+                raise AlreadyDecided(_already(approval))
             votes = await requests.votes_of(conn, approval_id, int(approval["round"]))
             check_can_decide(
                 policy,
