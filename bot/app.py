@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.engine.deps import Deps
-from bot.listeners import actions, commands, views
+from bot.listeners import actions, commands, events, views
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ def build_bolt_app(deps: Deps) -> AsyncApp:
     actions.register(app, deps)
     views.register(app, deps)
     commands.register(app, deps)
+    events.register(app, deps)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -37,6 +37,8 @@ def test_manifest_has_what_the_bot_needs() -> None:
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
     assert manifest["features"]["slash_commands"][0]["command"] == "/approvals"
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
 
 
 def test_procfile_runs_serve() -> None:

@@ -61,3 +61,14 @@ class RequestView:
     def pending(self) -> bool:
         """Any action still waiting."""
         return any(a.pending for a in self.actions)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One open request a person may decide, for their pending list and App Home."""
+
+    request_id: int
+    title: str
+    channel: str
+    message_ts: str
+    expires_at: datetime | None
