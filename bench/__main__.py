@@ -36,6 +36,13 @@ from support.harness import click_payload  # noqa: E402
 from support.signing import SIGNING_SECRET, interaction_body, sign  # noqa: E402
 
 INPUT = {"amount": 5000, "recipient": "acme"}
+APPROVE = {
+    "action": "approve",
+    "args": {"amount": 5000.0, "recipient": "acme"},
+    "reason": None,
+    "decided_by": ["U1"],
+    "decided_at": "2026-01-01T00:00:00Z",
+}
 
 
 def ms(values: list[float]) -> str:
@@ -45,55 +52,24 @@ def ms(values: list[float]) -> str:
     return f"median {statistics.median(ordered) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms"
 
 
+async def _bare_interrupted(graph: Any) -> tuple[Command[Any], dict[str, Any]]:
+    """A payments run paused at its interrupt, and the command that resumes it."""
+    config = {"configurable": {"thread_id": str(uuid.uuid4())}}
+    await graph.ainvoke(INPUT, config)
+    interrupt = (await graph.aget_state(config)).interrupts[0]
+    return Command(resume={interrupt.id: APPROVE}), config
+
+
 async def bare_resumes(deps: Any, runs: int) -> list[float]:
     """The baseline: LangGraph alone, resuming the payments graph on the same database."""
     graph = deps.graphs.build("payments", deps.checkpointer)
     timings = []
     for _ in range(runs):
-        config = {"configurable": {"thread_id": str(uuid.uuid4())}}
-        await graph.ainvoke(INPUT, config)
-        interrupt = (await graph.aget_state(config)).interrupts[0]
-        value = {
-            "action": "approve",
-            "args": {"amount": 5000.0, "recipient": "acme"},
-            "reason": None,
-            "decided_by": ["U1"],
-            "decided_at": "2026-01-01T00:00:00Z",
-        }
+        command, config = await _bare_interrupted(graph)
         start = time.perf_counter()
-        await graph.ainvoke(Command(resume={interrupt.id: value}), config)
+        await graph.ainvoke(command, config)
         timings.append(time.perf_counter() - start)
     return timings
-
-
-async def clicks(deps: Any, base: str, runs: int) -> tuple[list[float], list[float]]:
-    """Through the bot: signed click over HTTP → ack, and → run done in Postgres."""
-    acks, done = [], []
-    async with aiohttp.ClientSession() as http:
-        for _ in range(runs):
-            started = await start_run(deps, "payments", INPUT, channel="C1", requested_by="UREQ")
-            async with deps.pool.connection() as conn:
-                cur = await conn.execute(
-                    "SELECT a.id FROM approvals a JOIN requests r ON r.id = a.request_id "
-                    "WHERE r.thread_id = %s",
-                    (started.thread_id,),
-                )
-                approval_id = (await cur.fetchone())["id"]
-            body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
-            start = time.perf_counter()
-            async with http.post(f"{base}/slack/events", data=body, headers=sign(body)) as resp:
-                assert resp.status == 200
-            acks.append(time.perf_counter() - start)
-            while True:
-                async with deps.pool.connection() as conn:
-                    cur = await conn.execute(
-                        "SELECT status FROM runs WHERE thread_id = %s", (started.thread_id,)
-                    )
-                    if (await cur.fetchone())["status"] == "done":
-                        break
-                await asyncio.sleep(0.001)
-            done.append(time.perf_counter() - start)
-    return acks, done
 
 
 async def _pending_runs(deps: Any, count: int) -> list[tuple[str, int]]:
@@ -108,6 +84,28 @@ async def _pending_runs(deps: Any, count: int) -> list[tuple[str, int]]:
             )
             started.append((run.thread_id, (await cur.fetchone())["id"]))
     return started
+
+
+async def clicks(deps: Any, base: str, runs: int) -> tuple[list[float], list[float]]:
+    """Through the bot: signed click over HTTP → ack, and → run done in Postgres."""
+    acks, done = [], []
+    async with aiohttp.ClientSession() as http:
+        for thread_id, approval_id in await _pending_runs(deps, runs):
+            body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
+            start = time.perf_counter()
+            async with http.post(f"{base}/slack/events", data=body, headers=sign(body)) as resp:
+                assert resp.status == 200
+            acks.append(time.perf_counter() - start)
+            while True:
+                async with deps.pool.connection() as conn:
+                    cur = await conn.execute(
+                        "SELECT status FROM runs WHERE thread_id = %s", (thread_id,)
+                    )
+                    if (await cur.fetchone())["status"] == "done":
+                        break
+                await asyncio.sleep(0.001)
+            done.append(time.perf_counter() - start)
+    return acks, done
 
 
 async def concurrent_clicks(deps: Any, base: str, count: int) -> float:
@@ -137,19 +135,7 @@ async def concurrent_clicks(deps: Any, base: str, count: int) -> float:
 async def concurrent_bare(deps: Any, count: int) -> float:
     """The baseline: ``count`` bare LangGraph resumes at once on the same pool."""
     graph = deps.graphs.build("payments", deps.checkpointer)
-    configs = [{"configurable": {"thread_id": str(uuid.uuid4())}} for _ in range(count)]
-    resumes = []
-    for config in configs:
-        await graph.ainvoke(INPUT, config)
-        interrupt = (await graph.aget_state(config)).interrupts[0]
-        value = {
-            "action": "approve",
-            "args": {"amount": 5000.0, "recipient": "acme"},
-            "reason": None,
-            "decided_by": ["U1"],
-            "decided_at": "2026-01-01T00:00:00Z",
-        }
-        resumes.append((Command(resume={interrupt.id: value}), config))
+    resumes = [await _bare_interrupted(graph) for _ in range(count)]
     start = time.perf_counter()
     await asyncio.gather(*(graph.ainvoke(cmd, config) for cmd, config in resumes))
     return time.perf_counter() - start
