@@ -31,6 +31,11 @@ ORDER BY id
 """
 SELECT_APPROVALS = "SELECT * FROM approvals WHERE request_id = %s ORDER BY idx"
 SELECT_APPROVAL = "SELECT * FROM approvals WHERE id = %s"
+SELECT_APPROVAL_CONTEXT = """
+SELECT a.id AS approval_id, a.request_id, r.thread_id, r.policy, run.requested_by
+FROM approvals a JOIN requests r ON r.id = a.request_id JOIN runs run USING (thread_id)
+WHERE a.id = %s
+"""
 LOCK_REQUEST_OF_APPROVAL = """
 SELECT r.* FROM requests r JOIN approvals a ON a.request_id = r.id
 WHERE a.id = %s FOR UPDATE OF r
@@ -139,6 +144,11 @@ async def approvals_of(conn: Conn, request_id: int) -> list[Row]:
 async def get_approval(conn: Conn, approval_id: int) -> Row | None:
     """One approval row."""
     return await _one(conn, SELECT_APPROVAL, (approval_id,))
+
+
+async def approval_context(conn: Conn, approval_id: int) -> Row | None:
+    """In one query: the approval's request id, thread id, policy and requester."""
+    return await _one(conn, SELECT_APPROVAL_CONTEXT, (approval_id,))
 
 
 async def lock_approval(conn: Conn, approval_id: int) -> tuple[Row, Row] | None:

@@ -12,12 +12,12 @@ from psycopg import AsyncConnection
 from bot.blocks.edit_modal import changed_args
 from bot.engine.deps import Deps
 from bot.engine.load import policy_model, request_model
-from bot.engine.post import SLACK_ERRORS
 from bot.errors import AlreadyDecided, ApprovalError, NotAllowed, NotFound, Unavailable
 from bot.policy import Policy, check_can_decide
+from bot.slack.client import SLACK_ERRORS
 from graphs.adapters import resume_value
 from graphs.models import ActionDecision, DecisionKind
-from persistence import audit, requests, runs
+from persistence import audit, requests
 
 log = logging.getLogger(__name__)
 Row = dict[str, Any]
@@ -60,13 +60,10 @@ async def decide(
     if not user:
         raise NotAllowed("Slack did not say who clicked, so nothing was changed.")
     async with deps.pool.connection() as conn:
-        approval = await requests.get_approval(conn, approval_id)
-        if approval is None:
-            raise NotFound("This approval request does not exist (any more).")
-        request = await requests.get_request(conn, int(approval["request_id"]))
-        assert request is not None
-        run = await runs.get_run(conn, request["thread_id"])
-    policy = policy_model(request)
+        context = await requests.approval_context(conn, approval_id)
+    if context is None:
+        raise NotFound("This approval request does not exist (any more).")
+    policy = policy_model(context)
     eligible = await eligible_users(deps, policy)  # Slack call: before any lock
     try:
         async with deps.pool.connection() as conn, conn.transaction():
@@ -79,7 +76,7 @@ async def decide(
             check_can_decide(
                 policy,
                 user=user,
-                requester=run["requested_by"] if run else None,
+                requester=context["requested_by"],
                 decision=kind,
                 eligible_users=eligible,
                 already_approved_by=[v["user_id"] for v in votes],
@@ -88,7 +85,7 @@ async def decide(
             status = await step.apply(kind, votes=votes, args=args, reason=reason)
             complete = await _complete_if_done(conn, request)
     except ApprovalError as exc:
-        await _record_refusal(deps, request, approval_id, user=user, kind=kind, reason=exc.message)
+        await _record_refusal(deps, context, user=user, kind=kind, reason=exc.message)
         raise
     return Decided(int(request["id"]), request["thread_id"], status, complete)
 
@@ -109,16 +106,14 @@ async def eligible_users(deps: Deps, policy: Policy) -> set[str] | None:
         ) from exc
 
 
-async def _record_refusal(
-    deps: Deps, request: Row, approval_id: int, *, user: str, kind: str, reason: str
-) -> None:
+async def _record_refusal(deps: Deps, context: Row, *, user: str, kind: str, reason: str) -> None:
     async with deps.pool.connection() as conn:
         await audit.record(
             conn,
             "refused",
-            thread_id=request["thread_id"],
-            request_id=int(request["id"]),
-            approval_id=approval_id,
+            thread_id=context["thread_id"],
+            request_id=int(context["request_id"]),
+            approval_id=int(context["approval_id"]),
             actor=user,
             reason=reason,
             detail={"decision": kind},

@@ -8,24 +8,21 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from aiohttp import ClientError
 from langchain_core.runnables import RunnableConfig
 from psycopg.types.json import Jsonb
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.request import build_request_message
 from bot.engine.deps import Deps
 from bot.engine.load import load_view
 from bot.metrics import METRICS
 from bot.policy import Policy
+from bot.slack.client import SLACK_ERRORS
 from graphs.adapters import normalize
 from graphs.models import ApprovalRequest
 from persistence import audit, requests, runs
 
 log = logging.getLogger(__name__)
 POST_LEASE_S = 60.0
-# A dropped connection surfaces as aiohttp's ServerDisconnectedError, which is no OSError.
-SLACK_ERRORS = (SlackApiError, ClientError, OSError, TimeoutError)
 
 FINISH_RUN = """
 UPDATE runs SET status = 'done', outcome = %s, updated_at = now()

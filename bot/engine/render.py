@@ -10,7 +10,7 @@ from bot.blocks.request import build_request_message
 from bot.blocks.view import RequestView
 from bot.engine.deps import Deps
 from bot.engine.load import load_view
-from bot.engine.post import SLACK_ERRORS
+from bot.slack.client import SLACK_ERRORS
 from persistence import requests
 
 log = logging.getLogger(__name__)

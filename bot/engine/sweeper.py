@@ -16,10 +16,11 @@ from bot.blocks.format import date_token
 from bot.engine.close import close_request
 from bot.engine.deps import Deps
 from bot.engine.flow import after_decision
-from bot.engine.post import SLACK_ERRORS, post_request, sync_run
+from bot.engine.post import post_request, sync_run
 from bot.engine.render import render_request
 from bot.engine.resume import resume_request
 from bot.metrics import METRICS
+from bot.slack.client import SLACK_ERRORS
 from persistence import audit
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from typing import Any
 from bot.engine.decide import Decided, decide
 from bot.engine.deps import Deps
 from bot.engine.flow import after_decision
-from bot.engine.post import SLACK_ERRORS
 from bot.errors import ApprovalError
 from bot.metrics import METRICS
+from bot.slack.client import SLACK_ERRORS
 from graphs.models import DecisionKind
 from persistence.pool import DB_DOWN
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+
+# What a failed Slack call raises once retries are spent. A dropped connection surfaces
+# as aiohttp's ServerDisconnectedError, which is no OSError.
+SLACK_ERRORS = (SlackApiError, ClientError, OSError, TimeoutError)
 
 
 def make_client(token: str, *, base_url: str, timeout_s: int = 10) -> AsyncWebClient:

@@ -17,21 +17,10 @@ from bot.listeners.common import (
     tell,
     user_of,
 )
-from persistence import requests, runs
+from persistence import requests
 
 NOT_YOURS = "Only the person who requested this can cancel it; nothing was changed."
 NOT_OPEN = "This request is no longer open: it was already answered. Nothing was changed."
-
-
-async def _requester_and_request(deps: Deps, approval_id: int) -> tuple[str | None, int] | None:
-    async with deps.pool.connection() as conn:
-        approval = await requests.get_approval(conn, approval_id)
-        if approval is None:
-            return None
-        request = await requests.get_request(conn, int(approval["request_id"]))
-        assert request is not None
-        run = await runs.get_run(conn, request["thread_id"])
-    return (run["requested_by"] if run else None), int(request["id"])
 
 
 async def handle_cancel(deps: Deps, body: dict[str, Any]) -> None:
@@ -42,16 +31,20 @@ async def handle_cancel(deps: Deps, body: dict[str, Any]) -> None:
         return
     user = user_of(body)
     try:
-        found = await _requester_and_request(deps, approval_id)
-        if found is None:
+        async with deps.pool.connection() as conn:
+            context = await requests.approval_context(conn, approval_id)
+        if context is None:
             await tell(deps, body, "This approval request does not exist (any more).")
             return
-        requester, request_id = found
-        if not user or user != requester:
+        if not user or user != context["requested_by"]:
             await tell(deps, body, NOT_YOURS)
             return
         decided = await close_request(
-            deps, request_id, status="cancelled", actor=user, reason=f"cancelled by <@{user}>"
+            deps,
+            int(context["request_id"]),
+            status="cancelled",
+            actor=user,
+            reason=f"cancelled by <@{user}>",
         )
     except DB_DOWN:
         await tell(deps, body, DB_DOWN_TEXT)

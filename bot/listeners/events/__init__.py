@@ -10,8 +10,8 @@ from slack_bolt.async_app import AsyncApp
 from bot.blocks.inbox import build_home_view
 from bot.engine.deps import Deps
 from bot.engine.inbox import waiting_for
-from bot.engine.post import SLACK_ERRORS
 from bot.errors import ApprovalError
+from bot.slack.client import SLACK_ERRORS
 from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
