@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
+from bot.blocks.parts import MAX_BLOCKS
 from bot.blocks.quorum import build_quorum_reply
-from bot.blocks.request import MAX_BLOCKS, build_request_message
+from bot.blocks.request import build_request_message
 from bot.blocks.view import ActionView, RequestView, Vote
 from graphs.models import Action
 

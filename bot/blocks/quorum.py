@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.compact import compact_action_blocks
 from bot.blocks.format import clip, escape
-from bot.blocks.request import (
-    _args_blocks,
-    _context,
-    buttons,
-    compact_action_blocks,
-    outcome_line,
-    progress_line,
-)
+from bot.blocks.parts import MAX_BLOCKS, args_blocks, buttons, context, outcome_line, progress_line
 from bot.blocks.view import ActionView, RequestView
-
-MAX_BLOCKS = 50
 
 
 def _needed(view: RequestView, action: ActionView | None) -> str:
@@ -34,12 +26,12 @@ def _full(view: RequestView) -> list[dict[str, Any]]:
         if action.pending:
             text = _needed(view, action)
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-            blocks.extend(_args_blocks(action))
+            blocks.extend(args_blocks(action))
             if action.votes:
-                blocks.append(_context(progress_line(action, view.required_approvals)))
+                blocks.append(context(progress_line(action, view.required_approvals)))
             blocks.append(buttons(action))
         else:
-            blocks.append(_context(outcome_line(action)))
+            blocks.append(context(outcome_line(action)))
     return blocks
 
 
