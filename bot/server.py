@@ -47,9 +47,10 @@ async def handle_slack(request: web.Request) -> web.StreamResponse:
         log.warning("refused a Slack request of the wrong shape", exc_info=True)
         return _malformed()
     if bolt_response.status >= 500:
-        # Every listener acks first, so Bolt answers 500 only when it could not even match
-        # the (signed) request to a listener: its shape is wrong, and retrying won't help.
-        log.warning("refused a Slack request Bolt could not dispatch: %s", bolt_response.body)
+        # Bolt answers 500 when its own parsing of a signed body of the wrong shape raised,
+        # or when a listener raised before acking (already logged with its traceback by the
+        # app's error handler). Neither gets better on a retry, so Slack is told 400.
+        log.warning("Slack request not dispatched (Bolt answered %s)", bolt_response.status)
         return _malformed()
     return await to_aiohttp_response(bolt_response)
 
