@@ -17,15 +17,12 @@ from aiohttp.test_utils import TestServer
 from psycopg.conninfo import make_conninfo
 
 from bot.server import create_app
-from bot.settings import Settings
 from bot.web.keys import DEPS
 
+from support.config import make_settings
 from support.fake_slack import FakeSlack, start_fake_slack
 from support.graphs import CREATE as CREATE_SIDE_EFFECTS
 from support.harness import Harness
-from support.signing import SIGNING_SECRET
-
-TEST_GRAPHS = "counting=support.graphs:build_counting"
 
 
 @pytest.fixture(scope="session")
@@ -62,21 +59,6 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     runner = await start_fake_slack(fake)
     yield fake
     await runner.cleanup()
-
-
-def make_settings(database_url: str, fake: FakeSlack, **overrides: Any) -> Settings:
-    """Settings as a deployment would have them, pointed at the fakes."""
-    values: dict[str, Any] = {
-        "slack_bot_token": "xoxb-test",
-        "slack_signing_secret": SIGNING_SECRET,
-        "slack_api_url": fake.url,
-        "database_url": database_url,
-        "approvals_channel": "C0APPROVALS",
-        "approvals_graphs": TEST_GRAPHS,
-        "approvals_sweep_s": 3600,  # tests run sweeps themselves unless they say otherwise
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -18,10 +18,7 @@ async def test_payment_approved_end_to_end(harness: Harness) -> None:
     status, _ = await harness.click("approve", approval_id, user="UALICE")
     assert status == 200
 
-    async def done() -> bool:
-        return await harness.run_status(started.thread_id) == "done"
-
-    await eventually(done)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["status"] == "paid"
     update = harness.fake.of("chat.update")[-1]
@@ -32,18 +29,13 @@ async def test_payment_approved_end_to_end(harness: Harness) -> None:
     assert replies and "finished" in replies[-1]["text"]
 
 
-async def _done(harness: Harness, thread_id: str) -> None:
-    async def check() -> bool:
-        return await harness.run_status(thread_id) == "done"
-
-    await eventually(check)
 
 
 async def test_double_click_decides_once_and_tells_the_second(harness: Harness) -> None:
     started = await harness.start("counting", {"amount": 10, "recipient": "bob"})
     approval_id = (await harness.approval_ids(started.thread_id))[0]
     first = await harness.click("approve", approval_id, user="UALICE")
-    await _done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     second = await harness.click("approve", approval_id, user="UALICE")
     assert first[0] == second[0] == 200
 
@@ -67,7 +59,7 @@ async def test_ack_does_not_wait_for_a_slow_graph(harness: Harness) -> None:
     # The HTTP answer came back while the graph is still sleeping in its execute node.
     assert await harness.run_status(started.thread_id) != "done"
     assert not await harness.rows("SELECT 1 FROM side_effects")
-    await _done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     assert len(await harness.rows("SELECT 1 FROM side_effects")) == 1
 
 
@@ -97,4 +89,4 @@ async def test_signed_but_forged_ids_and_users_change_nothing(harness: Harness) 
     assert not await harness.rows("SELECT 1 FROM votes")
     # the control: the same click with the real id is taken
     await harness.click("approve", approval_id, user="UALICE")
-    await _done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)

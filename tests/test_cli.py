@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from support.fake_slack import FakeSlack
-from support.harness import Harness, eventually
+from support.harness import Harness
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,10 +65,7 @@ async def test_run_in_one_process_is_resumed_by_serve(
     status, _ = await harness.click("approve", approval_id, user="UALICE")
     assert status == 200
 
-    async def done() -> bool:
-        return await harness.run_status(thread_id) == "done"
-
-    await eventually(done)
+    await harness.wait_done(thread_id)
     code, out, err = await _cli("audit", thread_id, "--json", env=_env(database_url, fake_slack))
     assert code == 0, err
     events = [e["event"] for e in json.loads(out)]

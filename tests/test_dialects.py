@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import ToolMessage
 
-from support.harness import Harness, eventually
+from support.harness import Harness, eventually, reason_values
 
 GRAPHS = "counting=support.graphs:build_counting,raw=support.dialect_graphs:raw"
 
@@ -33,13 +33,6 @@ def requests_posted(harness: Harness) -> list[dict[str, Any]]:
     return [p for p in harness.fake.of("chat.postMessage") if action_blocks(p)]
 
 
-async def wait_done(harness: Harness, thread_id: str) -> None:
-    async def done() -> bool:
-        return await harness.run_status(thread_id) == "done"
-
-    await eventually(done)
-
-
 async def wait_resumed(harness: Harness, thread_id: str, count: int) -> None:
     """Wait until ``count`` requests were resumed and the run settled (waiting or done)."""
 
@@ -61,15 +54,9 @@ async def approve(harness: Harness, approval_id: int, user: str = "UALICE") -> N
 
 async def reject_with_reason(harness: Harness, approval_id: int, reason: str, user: str) -> None:
     """Click Reject, then submit the reason modal the bot opened."""
-    opened = len(harness.fake.of("views.open"))
-    status, _ = await harness.click("reject", approval_id, user=user)
-    assert status == 200
-    views = harness.fake.of("views.open")
-    assert len(views) == opened + 1
-    view = views[-1]["view"]
+    view = await harness.open_form("reject", approval_id, user=user)
     assert view["callback_id"] == "reject_submit"
-    values = {"reason": {"value": {"type": "plain_text_input", "value": reason}}}
-    assert await harness.submit(view, values, user=user) == {}
+    assert await harness.submit(view, reason_values(view, reason), user=user) == {}
 
 
 async def test_batched_agent_one_message_decided_per_action(harness: Harness) -> None:
@@ -87,7 +74,7 @@ async def test_batched_agent_one_message_decided_per_action(harness: Harness) ->
     assert await harness.approval_ids(started.thread_id) == [pay_id, email_id]
 
     await reject_with_reason(harness, email_id, "no emails today", user="UBOB")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("agent", started.thread_id)
     tools = {m.name: m for m in state.values["messages"] if isinstance(m, ToolMessage)}
     assert tools["pay"].content == "Paid $50.00 to acme"
@@ -111,7 +98,7 @@ async def test_per_call_agent_one_message_per_interrupt(harness: Harness) -> Non
     await wait_resumed(harness, started.thread_id, 1)
     assert await harness.run_status(started.thread_id) == "waiting"
     await approve(harness, ids[1], user="UBOB")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("agent_per_call", started.thread_id)
     tools = sorted(str(m.name) for m in state.values["messages"] if isinstance(m, ToolMessage))
     assert tools == ["pay", "send_email"]
@@ -126,7 +113,7 @@ async def test_agent_inbox_accept_and_ignore(harness: Harness, click: str, statu
         await approve(harness, approval_id)
     else:
         await reject_with_reason(harness, approval_id, "keep it", user="UALICE")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("inbox", started.thread_id)
     assert state.values["status"] == status
     expected_type = "accept" if click == "approve" else "ignore"
@@ -142,7 +129,7 @@ async def test_parallel_branches_resumed_by_their_own_ids(harness: Harness) -> N
     await wait_resumed(harness, started.thread_id, 1)
     assert await harness.run_status(started.thread_id) == "waiting"
     await approve(harness, ids[0], user="UBOB")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("parallel", started.thread_id)
     assert state.values["verdicts"] == {"legal": "approve", "finance": "approve"}
     assert state.values["status"] == "approved"
@@ -159,7 +146,7 @@ async def test_chain_posts_in_one_thread(harness: Harness) -> None:
         posts = await eventually(posted)
         await approve(harness, button_ids(posts[-1])[0])
         await wait_resumed(harness, started.thread_id, step + 1)
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     posts = requests_posted(harness)
     first_ts = "1700000000.000001"
     assert posts[0].get("thread_ts") is None
@@ -184,7 +171,7 @@ async def test_unknown_payload_shown_as_json_and_approvable(
     kinds = [e["action_id"] for e in action_blocks(post)[0]["elements"]]
     assert kinds[:2] == ["approve", "reject"] and "edit" not in kinds
     await approve(harness, approval_id)
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("raw", started.thread_id)
     answer = state.values["answer"]
     assert answer["action"] == "approve"
@@ -197,7 +184,7 @@ async def test_click_on_decided_request_says_already(harness: Harness) -> None:
     (post,) = requests_posted(harness)
     (approval_id,) = button_ids(post)
     await approve(harness, approval_id)
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     await approve(harness, approval_id, user="UBOB")
 
     async def told() -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support.harness import Harness, eventually
+from support.harness import Harness
 from support.procs import bot_env, run_cli
 
 
@@ -13,10 +13,7 @@ async def test_audit_prints_the_trail(harness: Harness, database_url: str) -> No
     approval_id = (await harness.approval_ids(started.thread_id))[0]
     await harness.click("approve", approval_id, user="UALICE")
 
-    async def done() -> bool:
-        return await harness.run_status(started.thread_id) == "done"
-
-    await eventually(done)
+    await harness.wait_done(started.thread_id)
     env = bot_env(database_url, harness.fake)
     code, out, err = await run_cli("audit", started.thread_id, "--json", env=env)
     assert code == 0, err

@@ -31,17 +31,24 @@ async def _start(deps: Any, **extra: Any) -> tuple[str, int]:
 
 
 async def _effects(deps: Any, thread_id: str) -> int:
-    try:
-        rows = await _rows(deps, "SELECT count(*) AS n FROM side_effects WHERE thread_id = %s",
-                           thread_id)
-    except Exception:  # the graph creates the table on its first side effect
-        return 0
+    rows = await _rows(deps, "SELECT count(*) AS n FROM side_effects WHERE thread_id = %s",
+                       thread_id)
     return int(rows[0]["n"])
 
 
 async def _status(deps: Any, thread_id: str) -> str:
     rows = await _rows(deps, "SELECT status FROM runs WHERE thread_id = %s", thread_id)
     return str(rows[0]["status"])
+
+
+async def _decided(deps: Any, thread_id: str) -> None:
+    """Wait until the run's request is decided (committed, not yet resumed)."""
+
+    async def check() -> bool:
+        rows = await _rows(deps, "SELECT status FROM requests WHERE thread_id = %s", thread_id)
+        return rows[0]["status"] == "decided"
+
+    await eventually(check)
 
 
 async def test_thirty_racing_clicks_on_two_processes_decide_once(
@@ -83,13 +90,7 @@ async def test_sigkill_mid_resume_is_finished_by_a_restarted_process(
         first = await group.serve()
         thread_id, approval_id = await _start(deps, delay_s=3)
         assert await group.click(first, "approve", approval_id, user="UALICE") == 200
-
-        async def decided() -> bool:
-            rows = await _rows(deps, "SELECT status FROM requests WHERE thread_id = %s",
-                               thread_id)
-            return rows[0]["status"] == "decided"
-
-        await eventually(decided)
+        await _decided(deps, thread_id)
         await asyncio.sleep(0.3)  # the resume has started: the graph sleeps in its action
         assert await group.stop(first, signal.SIGKILL) == -signal.SIGKILL
         assert await _effects(deps, thread_id) == 0
@@ -114,13 +115,7 @@ async def test_sigterm_finishes_the_resume_in_flight_then_exits_zero(
         served = await group.serve()
         thread_id, approval_id = await _start(deps, delay_s=2)
         assert await group.click(served, "approve", approval_id, user="UALICE") == 200
-
-        async def decided() -> bool:
-            rows = await _rows(deps, "SELECT status FROM requests WHERE thread_id = %s",
-                               thread_id)
-            return rows[0]["status"] == "decided"
-
-        await eventually(decided)
+        await _decided(deps, thread_id)
         assert await _effects(deps, thread_id) == 0  # still sleeping in the action
         assert await group.stop(served, signal.SIGTERM) == 0, served.output()
         assert await _status(deps, thread_id) == "done"

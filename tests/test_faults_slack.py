@@ -16,10 +16,7 @@ async def _approve_when_update_fails(harness: Harness, status: int, count: int) 
     code, _ = await harness.click("approve", approval_id, user="UALICE")
     assert code == 200
 
-    async def done() -> bool:
-        return await harness.run_status(started.thread_id) == "done"
-
-    await eventually(done, timeout=20)
+    await harness.wait_done(started.thread_id, within=20)
     return started.thread_id
 
 
@@ -73,9 +70,6 @@ async def test_a_failed_post_is_reposted_by_the_sweeper(harness: Harness) -> Non
     approval_id = (await harness.approval_ids(started.thread_id))[0]
     assert (await harness.click("approve", approval_id, user="UALICE"))[0] == 200
 
-    async def done() -> bool:
-        return await harness.run_status(started.thread_id) == "done"
-
-    await eventually(done)
+    await harness.wait_done(started.thread_id)
     await sweep_once(harness.deps, grace_s=0)
     assert len([p for p in harness.fake.of("chat.postMessage") if not p.get("thread_ts")]) == 1

@@ -39,10 +39,7 @@ async def test_start_a_run_over_http(harness: Harness) -> None:
     approval_id = (await harness.approval_ids(body["thread_id"]))[0]
     await harness.click("approve", approval_id, user="UALICE")
 
-    async def done() -> bool:
-        return await harness.run_status(body["thread_id"]) == "done"
-
-    await eventually(done)
+    await harness.wait_done(body["thread_id"])
 
 
 async def test_runs_api_refuses_bad_tokens_and_bodies(harness: Harness) -> None:
@@ -68,10 +65,7 @@ async def test_health_and_metrics(harness: Harness) -> None:
 
     await eventually(refused)
 
-    async def done() -> bool:
-        return await harness.run_status(started.thread_id) == "done"
-
-    await eventually(done)
+    await harness.wait_done(started.thread_id)
     async with harness.http.get(f"{harness.base_url}/metrics") as resp:
         text = await resp.text()
     assert resp.status == 200

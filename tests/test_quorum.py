@@ -64,13 +64,6 @@ async def click_ok(harness: Harness, approval_id: int, user: str, kind: str = "a
     assert status == 200
 
 
-async def wait_done(harness: Harness, thread_id: str) -> None:
-    async def done() -> bool:
-        return await harness.run_status(thread_id) == "done"
-
-    await eventually(done)
-
-
 async def told(harness: Harness, user: str, count: int = 1) -> list[str]:
     """Wait for ``count`` ephemeral messages to ``user``; return their texts."""
 
@@ -120,7 +113,7 @@ async def test_two_person_sign_off(harness: Harness) -> None:
     assert await harness.run_status(started.thread_id) == "waiting"
 
     await click_ok(harness, approval_id, "UBOB")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["status"] == "paid"
     assert state.values["decided_by"] == ["UALICE", "UBOB"]
@@ -145,7 +138,7 @@ async def test_self_approval_when_allowed(harness: Harness) -> None:
     approval_id = approval_id_in(harness.fake.of("chat.postMessage")[0])
     await click_ok(harness, approval_id, "UREQ")
     await click_ok(harness, approval_id, "UALICE")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["decided_by"] == ["UREQ", "UALICE"]
 
@@ -159,7 +152,7 @@ async def test_user_group_approvers(harness: Harness) -> None:
     assert "not an approver" in text and "<!subteam^S0FIN>" in text
     assert await refusals(harness, started.thread_id) == ["UX"]
     await click_ok(harness, approval_id, "U2")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["decided_by"] == ["U2"]
     assert harness.fake.of("usergroups.users.list")[0]["usergroup"] == "S0FIN"
@@ -178,7 +171,7 @@ async def test_three_approvals(harness: Harness) -> None:
         await eventually(counted)
     assert await harness.run_status(started.thread_id) == "waiting"
     await click_ok(harness, approval_id, "UC")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["decided_by"] == ["UA", "UB", "UC"]
 
@@ -192,7 +185,7 @@ async def test_policy_threshold(harness: Harness, amount: float, required: int) 
         await thread_reply(harness, "1700000000.000001")
         assert await harness.run_status(started.thread_id) == "waiting"
         await click_ok(harness, approval_id, "UBOB")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["decided_by"] == ["UALICE", "UBOB"][:required]
 
@@ -213,11 +206,7 @@ def edit_values(view: dict[str, Any], changes: dict[str, str]) -> dict[str, Any]
 
 async def edit(harness: Harness, approval_id: int, user: str, amount: str) -> None:
     """Click Edit, then submit the modal with a new amount (the first field)."""
-    opened = len(harness.fake.of("views.open"))
-    await click_ok(harness, approval_id, user, kind="edit")
-    views = harness.fake.of("views.open")
-    assert len(views) == opened + 1
-    view = views[-1]["view"]
+    view = await harness.open_form("edit", approval_id, user=user)
     assert await harness.submit(view, edit_values(view, {"arg:0": amount}), user=user) == {}
 
 
@@ -230,7 +219,7 @@ async def test_first_approver_edits_second_approves(harness: Harness) -> None:
     await click_ok(harness, approval_id, "UALICE")
     assert "already approved" in (await told(harness, "UALICE"))[0]
     await click_ok(harness, approval_id, "UBOB")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["paid_amount"] == 15000
     assert state.values["decided_by"] == ["UALICE", "UBOB"]
@@ -244,7 +233,7 @@ async def test_second_approvers_edit_restarts_the_count(harness: Harness) -> Non
     await edit(harness, approval_id, "UBOB", "12000")
     assert await harness.run_status(started.thread_id) == "waiting"
     await click_ok(harness, approval_id, "UCAROL")
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["paid_amount"] == 12000
     assert state.values["decided_by"] == ["UBOB", "UCAROL"]
@@ -262,7 +251,7 @@ async def test_simultaneous_approvals_resume_once(
     started = await harness.start("counting", {"amount": 7, "recipient": "acme"})
     approval_id = approval_id_in(harness.fake.of("chat.postMessage")[0])
     await asyncio.gather(*(click_ok(harness, approval_id, u) for u in users))
-    await wait_done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     await asyncio.sleep(0.3)  # any second resume would land now
     assert await side_effects(harness) == 1
     state = await harness.graph_state("counting", started.thread_id)

@@ -89,10 +89,7 @@ async def test_socket_mode_click_is_acked_and_resumes(
 
         await eventually(acked, timeout=30)
 
-        async def done() -> bool:
-            return await harness.run_status(started.thread_id) == "done"
-
-        await eventually(done, timeout=30)
+        await harness.wait_done(started.thread_id, within=30)
         assert (await harness.graph_state("payments", started.thread_id)).values["status"] == "paid"
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -107,10 +107,7 @@ async def test_cancel_by_the_requester_only(harness: Harness) -> None:
     status, _ = await harness.send(_cancel(approval_id, "UREQ"))
     assert status == 200
 
-    async def done() -> bool:
-        return await harness.run_status(thread_id) == "done"
-
-    await eventually(done)
+    await harness.wait_done(thread_id)
     state = await harness.graph_state("counting", thread_id)
     assert state.values["status"] == "rejected"
     text = str(harness.fake.of("chat.update")[-1]["blocks"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.harness import Harness, eventually
+from support.harness import Harness, eventually, reason_values
 
 
 def _filled(view: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -24,20 +24,9 @@ def _filled(view: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 async def _open_edit(harness: Harness, thread_id: str, user: str) -> dict[str, Any]:
     approval_id = (await harness.approval_ids(thread_id))[0]
-    status, _ = await harness.click("edit", approval_id, user=user)
-    assert status == 200
-
-    async def opened() -> list[dict[str, Any]]:
-        return harness.fake.of("views.open")
-
-    return (await eventually(opened))[-1]["view"]
+    return await harness.open_form("edit", approval_id, user=user)
 
 
-async def _done(harness: Harness, thread_id: str) -> None:
-    async def check() -> bool:
-        return await harness.run_status(thread_id) == "done"
-
-    await eventually(check)
 
 
 async def test_edit_lowers_the_amount_and_shows_old_to_new(harness: Harness) -> None:
@@ -49,7 +38,7 @@ async def test_edit_lowers_the_amount_and_shows_old_to_new(harness: Harness) -> 
     amount_label = next(x for x in labels if "mount" in x)
     answer = await harness.submit(view, _filled(view, **{amount_label: "1800"}), user="UALICE")
     assert answer.get("response_action") != "errors", answer
-    await _done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["status"] == "paid" and state.values["paid_amount"] == 1800
     text = str(harness.fake.of("chat.update")[-1]["blocks"])
@@ -83,7 +72,7 @@ async def test_someone_else_decided_while_the_modal_was_open(harness: Harness) -
     view = await _open_edit(harness, started.thread_id, "UALICE")
     approval_id = (await harness.approval_ids(started.thread_id))[0]
     await harness.click("approve", approval_id, user="UBOB")
-    await _done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     answer = await harness.submit(view, _filled(view), user="UALICE")
     assert answer["response_action"] == "errors"
     assert "already approved" in next(iter(answer["errors"].values()))
@@ -107,22 +96,11 @@ async def test_expired_trigger_tells_the_reviewer(harness: Harness) -> None:
 async def test_reject_with_a_reason_reaches_the_graph(harness: Harness) -> None:
     started = await harness.start("payments", {"amount": 2500, "recipient": "acme"})
     approval_id = (await harness.approval_ids(started.thread_id))[0]
-    await harness.click("reject", approval_id, user="UALICE")
-
-    async def opened() -> list[dict[str, Any]]:
-        return harness.fake.of("views.open")
-
-    view = (await eventually(opened))[-1]["view"]
+    view = await harness.open_form("reject", approval_id, user="UALICE")
     assert view["callback_id"] == "reject_submit"
-    block = next(b for b in view["blocks"] if b["type"] == "input")
-    values = {
-        block["block_id"]: {
-            block["element"]["action_id"]: {"type": "plain_text_input", "value": "wrong vendor"}
-        }
-    }
-    answer = await harness.submit(view, values, user="UALICE")
+    answer = await harness.submit(view, reason_values(view, "wrong vendor"), user="UALICE")
     assert answer.get("response_action") != "errors", answer
-    await _done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["status"] == "rejected" and state.values["reason"] == "wrong vendor"
     text = str(harness.fake.of("chat.update")[-1]["blocks"])
@@ -141,7 +119,7 @@ async def test_email_subject_and_body_edited_in_a_multiline_field(harness: Harne
     changes = {subject_label: "Q3 numbers", body_label: new_body}
     answer = await harness.submit(view, _filled(view, **changes), user="UALICE")
     assert answer.get("response_action") != "errors", answer
-    await _done(harness, started.thread_id)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("email", started.thread_id)
     assert state.values["status"] == "sent"
     assert state.values["sent"] == {

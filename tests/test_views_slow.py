@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from support.harness import Harness, eventually
+from support.harness import Harness, reason_values
 
 
 @pytest.fixture
@@ -22,25 +22,14 @@ async def test_slow_decision_answers_within_the_window_and_still_lands(harness: 
     harness.fake.delays["usergroups.users.list"] = 3.5  # Slack is slow to list the group
     started = await harness.start("payments", {"amount": 2500, "recipient": "acme"})
     approval_id = (await harness.approval_ids(started.thread_id))[0]
-    await harness.click("reject", approval_id, user="UALICE")
-
-    async def opened() -> list[dict[str, Any]]:
-        return harness.fake.of("views.open")
-
-    view = (await eventually(opened))[-1]["view"]
-    block = next(b for b in view["blocks"] if b["type"] == "input")
-    values = {block["block_id"]: {block["element"]["action_id"]: {
-        "type": "plain_text_input", "value": "not now"}}}
-    answer = await harness.submit(view, values, user="UALICE")
+    view = await harness.open_form("reject", approval_id, user="UALICE")
+    answer = await harness.submit(view, reason_values(view, "not now"), user="UALICE")
     assert answer["response_action"] == "update"
     assert "still being recorded" in str(answer["view"]["blocks"])
     # The modal was answered before the decision was: it did not wait out Slack's window.
     rows = await harness.rows("SELECT status FROM approvals")
     assert rows[0]["status"] == "pending"
 
-    async def done() -> bool:
-        return await harness.run_status(started.thread_id) == "done"
-
-    await eventually(done)
+    await harness.wait_done(started.thread_id)
     state = await harness.graph_state("payments", started.thread_id)
     assert state.values["status"] == "rejected" and state.values["reason"] == "not now"

@@ -90,11 +90,32 @@ class Harness:
         assert status == 200, text
         return json.loads(text) if text else {}
 
+    async def open_form(self, kind: str, approval_id: int, *, user: str) -> dict[str, Any]:
+        """Click Edit, Reject or Respond; return the modal the bot opened with views.open."""
+        opened = len(self.fake.of("views.open"))
+        status, _ = await self.click(kind, approval_id, user=user)
+        assert status == 200
+
+        async def modal() -> list[dict[str, Any]]:
+            return self.fake.of("views.open")[opened:]
+
+        new = await eventually(modal)
+        assert len(new) == 1, f"one click opened {len(new)} modals"
+        return new[0]["view"]  # type: ignore[no-any-return]
+
     async def start(self, graph: str, run_input: Any, *, requested_by: str = "UREQ") -> RunStarted:
         """Start a run as ``python -m bot run`` does."""
         return await start_run(
             self.deps, graph, run_input, channel="C0APPROVALS", requested_by=requested_by
         )
+
+    async def wait_done(self, thread_id: str, *, within: float = 15.0) -> None:
+        """Wait until the run is ``done`` (its resume and finish happen after the ack)."""
+
+        async def done() -> bool:
+            return await self.run_status(thread_id) == "done"
+
+        await eventually(done, timeout=within)
 
     async def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         """Rows of a query on the test database."""
@@ -135,3 +156,10 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(0.05)
+
+
+def reason_values(view: dict[str, Any], text: str) -> dict[str, Any]:
+    """The state Slack sends for a reason (or response) modal with ``text`` typed in."""
+    block = next(b for b in view["blocks"] if b["type"] == "input")
+    entry = {"type": "plain_text_input", "value": text}
+    return {block["block_id"]: {block["element"]["action_id"]: entry}}

@@ -17,15 +17,15 @@ import aiohttp
 
 from bot.engine.deps import Deps
 from bot.runtime import open_deps
-from bot.settings import Settings
 
+from support.config import TEST_GRAPHS, make_settings
 from support.fake_slack import FakeSlack
+from support.graphs import CREATE as CREATE_SIDE_EFFECTS
 from support.harness import click_payload
 from support.signing import SIGNING_SECRET, interaction_body, sign
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
-TEST_GRAPHS = "counting=support.graphs:build_counting"
 
 
 def free_port() -> int:
@@ -53,25 +53,12 @@ def bot_env(database_url: str, fake: FakeSlack, **extra: str) -> dict[str, str]:
     return env
 
 
-def bot_settings(database_url: str, fake: FakeSlack, **overrides: Any) -> Settings:
-    """Settings for an in-process engine on the same database and fake Slack."""
-    values: dict[str, Any] = {
-        "slack_bot_token": "xoxb-test",
-        "slack_signing_secret": SIGNING_SECRET,
-        "slack_api_url": fake.url,
-        "database_url": database_url,
-        "approvals_channel": "C0APPROVALS",
-        "approvals_graphs": TEST_GRAPHS,
-        "approvals_sweep_s": 3600,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
 @asynccontextmanager
 async def engine(database_url: str, fake: FakeSlack, **overrides: Any) -> AsyncIterator[Deps]:
     """The engine in this process (to start runs), as ``python -m bot run`` opens it."""
-    async with open_deps(bot_settings(database_url, fake, **overrides)) as deps:
+    async with open_deps(make_settings(database_url, fake, **overrides)) as deps:
+        async with deps.pool.connection() as conn:
+            await conn.execute(CREATE_SIDE_EFFECTS)  # so tests can count effects from the start
         yield deps
 
 
