@@ -51,4 +51,4 @@ async def close_request(
             reason=reason,
         )
         complete = await _complete_if_done(conn, request)
-    return Decided(request_id, request["thread_id"], status, complete)
+    return Decided(request_id, request["thread_id"], complete)

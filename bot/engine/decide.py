@@ -31,7 +31,6 @@ class Decided:
 
     request_id: int
     thread_id: str
-    approval_status: str
     complete: bool
 
 
@@ -82,12 +81,12 @@ async def decide(
                 already_approved_by=[v["user_id"] for v in votes],
             )
             step = _Step(conn, deps.clock(), request, approval, policy, user)
-            status = await step.apply(kind, votes=votes, args=args, reason=reason)
+            await step.apply(kind, votes=votes, args=args, reason=reason)
             complete = await _complete_if_done(conn, request)
     except ApprovalError as exc:
         await _record_refusal(deps, context, user=user, kind=kind, reason=exc.message)
         raise
-    return Decided(int(request["id"]), request["thread_id"], status, complete)
+    return Decided(int(request["id"]), request["thread_id"], complete)
 
 
 async def eligible_users(deps: Deps, policy: Policy) -> set[str] | None:
@@ -137,7 +136,7 @@ class _Step:
         votes: list[Row],
         args: dict[str, Any] | None,
         reason: str | None,
-    ) -> str:
+    ) -> None:
         current = self.approval["args"]
         if kind == "edit" and (args is None or not changed_args(current, args)):
             kind = "approve"
@@ -150,7 +149,7 @@ class _Step:
                 kind=kind, args=current, reason=reason, decided_by=[self.user], decided_at=self.now
             )
             await self._write(status, decision, current, int(self.approval["round"]))
-            return status
+            return
         round_, voters = int(self.approval["round"]), [v["user_id"] for v in votes]
         if kind == "edit":
             assert args is not None
@@ -162,7 +161,7 @@ class _Step:
         voters.append(self.user)
         if len(voters) < self.policy.required_approvals:
             await self._write("pending", None, current, round_)
-            return "pending"
+            return
         edited = bool(changed_args(self.approval["action"].get("args", {}), current))
         decision = ActionDecision(
             kind="edit" if edited else "approve",
@@ -173,7 +172,6 @@ class _Step:
         )
         status = "edited" if edited else "approved"
         await self._write(status, decision, current, round_)
-        return status
 
     async def _write(
         self, status: str, decision: ActionDecision | None, args: Any, round_: int
