@@ -1,45 +1,125 @@
-"""A tiny Prometheus text exporter: labelled counters kept per process."""
+"""Prometheus metrics of this process, kept in a registry of their own.
+
+Declaring a metric is one line in ``COUNTERS`` or ``HISTOGRAMS``; call sites use
+``METRICS.inc(name, **labels)``, ``METRICS.observe(name, seconds, **labels)`` or the
+``METRICS.timed(name)`` decorator.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import functools
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
-HELP = {
-    "approvals_decisions_total": "Decisions recorded, by kind.",
-    "approvals_refusals_total": "Clicks refused (not eligible, already decided, …), by kind.",
-    "approvals_resumes_total": "Runs resumed with a decision.",
-    "approvals_resume_failures_total": "Resume attempts that raised.",
-    "approvals_requests_posted_total": "Requests posted to Slack.",
-    "approvals_expired_total": "Requests that timed out.",
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from bot.errors import ApprovalError
+
+P = ParamSpec("P")
+_CODE = re.compile(r"[a-z_]{1,40}")
+T = TypeVar("T")
+
+# name: (help, label names)
+COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "approvals_decisions_total": ("Decisions recorded, by kind.", ("kind",)),
+    "approvals_refusals_total": ("Clicks refused (not eligible, already decided, …).", ("kind",)),
+    "approvals_resumes_total": ("Runs resumed with a decision.", ()),
+    "approvals_resume_failures_total": ("Resume attempts that raised.", ()),
+    "approvals_requests_posted_total": ("Requests posted to Slack.", ()),
+    "approvals_expired_total": ("Requests that timed out.", ()),
 }
+HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "approvals_ack_seconds": ("From a Slack request's arrival to its HTTP answer.", ("type",)),
+    "approvals_decision_commit_seconds": ("Recording one decision.", ("outcome",)),
+    "approvals_resume_seconds": ("Resuming one run with a decision.", ("outcome",)),
+    "approvals_slack_call_seconds": (
+        "One Slack Web API call, retries included.",
+        ("method", "outcome"),
+    ),
+}
+GAUGES: dict[str, str] = {
+    "approvals_pending_requests": "Requests waiting for a decision (read at scrape time).",
+    "approvals_database_up": "1 when the database answered the scrape, else 0.",
+}
+# Slack answers within the 3 s window, so buckets are finer below it.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
 
 
 class Metrics:
-    """Counters with labels; rendered in the Prometheus exposition format."""
+    """Counters, histograms and scrape-time gauges, rendered by ``prometheus-client``."""
 
     def __init__(self) -> None:
-        self._counts: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._counters = {
+            name: Counter(name, text, labels, registry=self.registry)
+            for name, (text, labels) in COUNTERS.items()
+        }
+        self._histograms = {
+            name: Histogram(name, text, labels, registry=self.registry, buckets=BUCKETS)
+            for name, (text, labels) in HISTOGRAMS.items()
+        }
+        self._gauges = {
+            name: Gauge(name, text, registry=self.registry) for name, text in GAUGES.items()
+        }
 
     def inc(self, name: str, amount: int = 1, **labels: str) -> None:
-        """Add to one counter."""
-        self._counts[(name, tuple(sorted(labels.items())))] += amount
+        """Add to one counter (a ``KeyError`` names an undeclared one)."""
+        counter = self._counters[name]
+        (counter.labels(**labels) if labels else counter).inc(amount)
 
-    def value(self, name: str, **labels: str) -> int:
-        """One counter's value (for tests and the CLI)."""
-        return self._counts[(name, tuple(sorted(labels.items())))]
+    def observe(self, name: str, seconds: float, **labels: str) -> None:
+        """Record one duration in a histogram."""
+        histogram = self._histograms[name]
+        (histogram.labels(**labels) if labels else histogram).observe(seconds)
+
+    def timed(
+        self, name: str
+    ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+        """Time an async function into ``name``, labelled ``outcome`` ok/refused/error."""
+
+        def wrap(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+            @functools.wraps(func)
+            async def timed_call(*args: P.args, **kwargs: P.kwargs) -> T:
+                start, outcome = time.perf_counter(), "error"
+                try:
+                    result = await func(*args, **kwargs)
+                    outcome = "ok"
+                    return result
+                except ApprovalError:
+                    outcome = "refused"
+                    raise
+                finally:
+                    self.observe(name, time.perf_counter() - start, outcome=outcome)
+
+            return timed_call
+
+        return wrap
+
+    def value(self, name: str, **labels: str) -> float:
+        """One sample's current value (0 when never set), for tests and the CLI."""
+        sample = name if name in self._gauges or name.endswith("_total") else f"{name}_count"
+        return self.registry.get_sample_value(sample, labels) or 0.0
 
     def render(self, gauges: dict[str, float] | None = None) -> str:
-        """The exposition text, counters first, then any gauges given."""
-        lines: list[str] = []
-        for name, help_text in HELP.items():
-            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
-            for (n, labels), count in sorted(self._counts.items()):
-                if n == name:
-                    label = ",".join(f'{k}="{v}"' for k, v in labels)
-                    lines.append(f"{name}{{{label}}} {count}" if label else f"{name} {count}")
-        for name, value in (gauges or {}).items():
-            lines += [f"# TYPE {name} gauge", f"{name} {value}"]
-        return "\n".join(lines) + "\n"
+        """The exposition text, after setting the gauges read at scrape time."""
+        for name, number in (gauges or {}).items():
+            self._gauges[name].set(number)
+        return generate_latest(self.registry).decode()
+
+
+def outcome_of(error: BaseException | None) -> str:
+    """``ok``, or what went wrong in a few words (a Slack error code, an exception name)."""
+    if error is None:
+        return "ok"
+    response: Any = getattr(error, "response", None)
+    code = response.get("error") if response is not None and hasattr(response, "get") else None
+    if code is None:
+        return type(error).__name__
+    # A label value from a server's answer: only Slack's snake_case codes, so a strange
+    # answer cannot mint unbounded label values.
+    return code if isinstance(code, str) and _CODE.fullmatch(code) else "slack_error"
 
 
 METRICS = Metrics()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.app import build_bolt_app
+from bot.metrics import METRICS
 from bot.runtime import open_deps
 from bot.settings import Settings
 from bot.web.api import handle_start_run
@@ -26,12 +28,33 @@ MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything bigger is ref
 MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
+# A label value read from an unverified body: only Slack's own kinds, so a forged body
+# cannot mint new series.
+KINDS = frozenset({"block_actions", "view_submission", "view_closed", "event_callback",
+                   "command", "url_verification", "block_suggestion", "shortcut"})
+
+
+def _kind(body: dict[str, Any]) -> str:
+    kind = body.get("type") or ("command" if "command" in body else None)
+    return kind if isinstance(kind, str) and kind in KINDS else "other"
+
+
 def _malformed() -> web.Response:
     return web.json_response({"error": "malformed body"}, status=400)
 
 
 async def handle_slack(request: web.Request) -> web.StreamResponse:
-    """Verify and dispatch one Slack request; Bolt answers 401 to a bad signature."""
+    """Verify and dispatch one Slack request, timing it to the HTTP answer (the ack)."""
+    start = time.perf_counter()
+    kind: list[str] = []
+    response = await _dispatch(request, kind)
+    seconds = time.perf_counter() - start
+    METRICS.observe("approvals_ack_seconds", seconds, type=kind[0] if kind else "other")
+    return response
+
+
+async def _dispatch(request: web.Request, kind: list[str]) -> web.StreamResponse:
+    """Bolt answers 401 to a bad signature; a body of the wrong shape gets 400."""
     deps = request.app[DEPS]
     if deps.inflight.closing:
         return web.json_response({"error": "shutting down"}, status=503)
@@ -41,6 +64,7 @@ async def handle_slack(request: web.Request) -> web.StreamResponse:
         return _malformed()
     if not isinstance(bolt_request.body, dict):
         return _malformed()
+    kind.append(_kind(bolt_request.body))
     try:
         bolt_response = await request.app[BOLT].async_dispatch(bolt_request)
     except MALFORMED:

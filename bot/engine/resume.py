@@ -60,6 +60,7 @@ async def resume_request(deps: Deps, request_id: int) -> bool:
     return True
 
 
+@METRICS.timed("approvals_resume_seconds")
 async def _invoke(deps: Deps, row: dict[str, Any], run: dict[str, Any]) -> None:
     graph = deps.graphs.build(run["graph"], deps.checkpointer)
     config = config_of(row["thread_id"])

@@ -15,6 +15,7 @@ from graphs.models import DecisionKind
 from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
+timed_decide = METRICS.timed("approvals_decision_commit_seconds")(decide)
 DB_DOWN_TEXT = (
     "⚠️ The approvals database is unavailable right now. "
     "Nothing was recorded: please try again in a minute."
@@ -74,7 +75,7 @@ async def decide_or_explain(
 ) -> Decided | str:
     """Decide, or return the sentence explaining why not (already told nobody yet)."""
     try:
-        decided = await decide(
+        decided = await timed_decide(
             deps, approval_id, user=user_of(body), kind=kind, args=args, reason=reason
         )
     except ApprovalError as exc:

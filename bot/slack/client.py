@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -10,10 +13,33 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.metrics import METRICS, outcome_of
 
 # What a failed Slack call raises once retries are spent. A dropped connection surfaces
 # as aiohttp's ServerDisconnectedError, which is no OSError.
 SLACK_ERRORS = (SlackApiError, ClientError, OSError, TimeoutError)
+
+
+class TimedWebClient(AsyncWebClient):
+    """An ``AsyncWebClient`` that times every call by method and outcome."""
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        """Every Web API method goes through here (retries happen inside)."""
+        start, error = time.perf_counter(), None
+        try:
+            return await super().api_call(api_method, **kwargs)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            METRICS.observe(
+                "approvals_slack_call_seconds",
+                time.perf_counter() - start,
+                method=api_method,
+                outcome=outcome_of(error),
+            )
 
 
 def make_client(token: str, *, base_url: str, timeout_s: int = 10) -> AsyncWebClient:
@@ -25,7 +51,7 @@ def make_client(token: str, *, base_url: str, timeout_s: int = 10) -> AsyncWebCl
     """
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(
+    return TimedWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout_s,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.metrics import METRICS
 from bot.web.keys import DEPS
@@ -42,4 +43,4 @@ async def handle_metrics(request: web.Request) -> web.Response:
         gauges["approvals_database_up"] = 1.0
     except Exception:  # the gauge says the database is down; nothing to log per scrape
         gauges["approvals_database_up"] = 0.0
-    return web.Response(text=METRICS.render(gauges), content_type="text/plain")
+    return web.Response(body=METRICS.render(gauges), headers={"Content-Type": CONTENT_TYPE_LATEST})
