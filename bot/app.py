@@ -6,11 +6,26 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger import get_bolt_logger
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot.engine.deps import Deps
 from bot.listeners import actions, commands, events, views
 
 log = logging.getLogger(__name__)
+
+
+class _SameTokenNotice(logging.Filter):
+    """Bolt reads ``SLACK_BOT_TOKEN`` itself and warns that the client's token wins over
+    it; the client is built from that very setting, so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_bolt_log = get_bolt_logger(AsyncApp)
+if not any(isinstance(f, _SameTokenNotice) for f in _bolt_log.filters):
+    _bolt_log.addFilter(_SameTokenNotice())
 
 
 def build_bolt_app(deps: Deps) -> AsyncApp:

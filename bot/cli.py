@@ -15,40 +15,64 @@ from bot.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="log in detail (as LOG_LEVEL=INFO does)"
+    )
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("serve", help="serve Slack (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
-    run = sub.add_parser("run", help="start a run, post its requests, print its thread_id")
+
+    def add(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, parents=[common])
+
+    add("serve", "serve Slack (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    run = add("run", "start a run, post its requests, print its thread_id")
     run.add_argument("graph", help="a registered graph name (built-in or APPROVALS_GRAPHS)")
     run.add_argument("--input", required=True, help="the graph input as JSON")
     run.add_argument("--channel", help="channel to post in (default APPROVALS_CHANNEL)")
     run.add_argument("--requested-by", help="Slack user id of the requester")
     run.add_argument("--json", action="store_true", help="print a JSON object")
-    pending = sub.add_parser("pending", help="list requests waiting for a decision")
+    pending = add("pending", "list requests waiting for a decision")
     pending.add_argument("--json", action="store_true", help="print JSON lines")
-    audit = sub.add_parser("audit", help="print the audit trail of one run")
+    audit = add("audit", "print the audit trail of one run")
     audit.add_argument("thread_id")
     audit.add_argument("--json", action="store_true", help="print a JSON array")
-    sub.add_parser("migrate", help="create or upgrade the database tables")
+    add("migrate", "create or upgrade the database tables")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, build the settings once, run the command; domain errors become one line."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     from bot.cli_commands import COMMANDS  # deferred: keeps --help fast
 
     try:
         settings = Settings()
+        setup_logging(settings.log_level, verbose=args.verbose, serving=args.command == "serve")
         return asyncio.run(COMMANDS[args.command](settings, args))
     except ApprovalError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def setup_logging(level: str | None, *, verbose: bool, serving: bool) -> None:
+    """Quiet by default: ``serve`` says a few lines of its own, other commands only problems.
+
+    ``LOG_LEVEL`` (or ``--verbose``, as INFO) sets the level of every logger, libraries
+    (pgserver, Bolt, psycopg) included.
+    """
+    chosen = level or ("INFO" if verbose else None)
+    logging.basicConfig(
+        level=chosen or logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    if chosen is None:
+        logging.getLogger("bot").setLevel(logging.INFO if serving else logging.WARNING)
+    logging.captureWarnings(True)  # a library's warning is a log record, shown by level
+    logging.getLogger("py.warnings").setLevel(chosen or logging.ERROR)
 
 
 def dump(value: Any) -> str:

@@ -32,15 +32,15 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
     app = create_app(settings, slack_endpoint=not settings.socket_mode)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    await web.TCPSite(runner, port=settings.port).start()
+    await web.TCPSite(runner, host=settings.host, port=settings.port).start()
     handler = None
     if settings.socket_mode:
         handler = AsyncSocketModeHandler(
             app[BOLT], settings.secret("slack_app_token"), web_client=app[DEPS].slack
         )
         await handler.connect_async()
-    mode = "Socket Mode" if handler else f"HTTP on :{settings.port}/slack/events"
-    log.info("serving Slack approvals (%s)", mode)
+    for line in start_lines(settings):
+        log.info("%s", line)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -52,6 +52,20 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
         await handler.close_async()
     await runner.cleanup()
     return 0
+
+
+def start_lines(settings: Settings) -> list[str]:
+    """What a start says: where it listens, which database, which mode."""
+    host = settings.host or "0.0.0.0"  # aiohttp binds every interface when none is given
+    if settings.socket_mode:
+        mode = "Socket Mode (Slack over a WebSocket; no public endpoint needed)"
+    else:
+        mode = "HTTP (Slack posts to /slack/events)"
+    return [
+        f"listening on http://{host}:{settings.port} (/healthz, /metrics)",
+        f"database: {settings.database_label()}",
+        f"mode: {mode}",
+    ]
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ def database_url(settings: Settings) -> tuple[str, Any]:
     if settings.database_url is not None:
         return settings.secret("database_url"), None
     url, server = start_embedded(settings.approvals_data_dir)
-    log.info("using the embedded Postgres under %s", settings.approvals_data_dir)
+    log.debug("using the embedded Postgres under %s", settings.approvals_data_dir)
     return url, server
 
 

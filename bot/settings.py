@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Literal
+
+from psycopg import ProgrammingError
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -18,7 +22,9 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None  # set → Socket Mode
     slack_api_url: str = "https://slack.com/api/"
     database_url: SecretStr | None = None  # unset → embedded Postgres under data_dir
+    host: str | None = None  # unset → every interface
     port: int = 3000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None
     approvals_channel: str | None = None
     approvals_graphs: str | None = None  # name=module:attr,...
     approvals_policy: str | None = None  # path of a TOML policy file
@@ -28,6 +34,11 @@ class Settings(BaseSettings):
     approvals_reminder_s: int | None = Field(default=None, gt=0)  # before expiry; None = 1/4
     approvals_sweep_s: float = Field(default=5.0, gt=0)
     approvals_pool_size: int = Field(default=20, ge=4)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     def require(self, *names: str) -> None:
         """Raise one clear line naming every missing setting among ``names``."""
@@ -49,3 +60,17 @@ class Settings(BaseSettings):
         """The plain value of a secret setting (empty when unset)."""
         value = getattr(self, name)
         return value.get_secret_value() if value is not None else ""
+
+    def database_label(self) -> str:
+        """Which database, for a start line: never the password."""
+        if self.database_url is None:
+            return f"embedded Postgres under {self.approvals_data_dir}"
+        try:
+            parts = conninfo_to_dict(self.secret("database_url"))
+        except ProgrammingError:  # the pool reports it properly when it connects
+            return "Postgres (DATABASE_URL does not parse)"
+        where = str(parts.get("host") or "local socket")
+        if parts.get("port"):
+            where += f":{parts['port']}"
+        name = parts.get("dbname")
+        return f"Postgres {name} at {where}" if name else f"Postgres at {where}"
