@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 Row = dict[str, Any]
 Conn = AsyncConnection[Any]
+ARG_ORDER = "arg_order"  # key of the stored action JSON: see arg_order()
 
 INSERT_REQUEST = """
 INSERT INTO requests (thread_id, interrupt_id, value_hash, request, policy, channel,
@@ -110,10 +111,24 @@ async def insert_request(
         if row is None:
             return None
         for idx, action in enumerate(actions):
+            stored = {**action, ARG_ORDER: arg_order(action)}
             await conn.execute(
-                INSERT_APPROVAL, (row["id"], idx, Jsonb(action), Jsonb(action.get("args", {})))
+                INSERT_APPROVAL, (row["id"], idx, Jsonb(stored), Jsonb(action.get("args", {})))
             )
         return int(row["id"])
+
+
+def arg_order(action: dict[str, Any]) -> list[str]:
+    """The argument names in the graph's order, then the schema's other properties.
+
+    JSONB keeps neither order (it sorts keys by length), so the list is stored beside them.
+    """
+    names = list(action.get("args") or {})
+    schema = action.get("args_schema")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if isinstance(props, dict):
+        names += [name for name in props if name not in names]
+    return names
 
 
 async def _one(conn: Conn, sql: str, params: tuple[Any, ...]) -> Row | None:

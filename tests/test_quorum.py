@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from support.harness import Harness, eventually
+from support.harness import Harness, eventually, reason_values
 
 POLICY = """
 [graphs.counting]
@@ -262,3 +262,39 @@ async def test_simultaneous_approvals_resume_once(
         assert "already" in (await told(harness, user))[0]
     votes = await harness.rows("SELECT user_id FROM votes ORDER BY id")
     assert [v["user_id"] for v in votes] == decided_by
+
+
+@pytest.mark.parametrize(("kind", "user"), [("reject", "UALICE"), ("cancel", "UREQ")])
+async def test_closing_before_any_approval_posts_no_further_approval_reply(
+    harness: Harness, kind: str, user: str
+) -> None:
+    started = await start_payment(harness, 20000)
+    approval_id = approval_id_in(harness.fake.of("chat.postMessage")[0])
+    if kind == "reject":
+        view = await harness.open_form("reject", approval_id, user=user)
+        await harness.submit(view, reason_values(view, "no"), user=user)
+    else:
+        await click_ok(harness, approval_id, user, kind="cancel")
+    await harness.wait_done(started.thread_id)
+    closed = await eventually(lambda: _async(updates_of(harness, "1700000000.000001")))
+    assert not has_buttons(closed[-1])
+    sent = harness.fake.of("chat.postMessage") + harness.fake.of("chat.update")
+    texts = [m["text"] for m in sent]
+    assert not any("Further approval" in t for t in texts), texts
+    assert not [p for p in harness.fake.of("chat.postMessage") if has_buttons(p)][1:]
+
+
+async def test_a_rejection_after_one_approval_is_not_called_complete(harness: Harness) -> None:
+    started = await start_payment(harness, 20000)
+    parent_ts = "1700000000.000001"
+    approval_id = approval_id_in(harness.fake.of("chat.postMessage")[0])
+    await click_ok(harness, approval_id, "UALICE")
+    reply = await thread_reply(harness, parent_ts)
+    assert reply["text"].startswith("Further approval needed: Pay $20,000.00 to acme")
+    view = await harness.open_form("reject", approval_id, user="UBOB")
+    await harness.submit(view, reason_values(view, "no"), user="UBOB")
+    await harness.wait_done(started.thread_id)
+    (row,) = await harness.rows("SELECT quorum_ts FROM requests")
+    last = (await eventually(lambda: _async(updates_of(harness, row["quorum_ts"]))))[-1]
+    assert last["text"] == "Rejected: Pay $20,000.00 to acme"
+    assert "Rejected" in json.dumps(last["blocks"]) and not has_buttons(last)

@@ -90,11 +90,10 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _input_block(spec: FieldSpec) -> dict[str, Any]:
-    name = spec.name if spec.name.strip() else to_json(spec.name)
     block: dict[str, Any] = {
         "type": "input",
         "block_id": spec.block_id,
-        "label": plain(name, 2000),
+        "label": plain(spec.label, 2000),
         "element": element_for(spec),
         "optional": not spec.must_fill,
     }

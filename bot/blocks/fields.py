@@ -40,6 +40,11 @@ class FieldSpec:
     initial: str | None  # prefill for text, number and JSON fields; None = empty
 
     @property
+    def label(self) -> str:
+        """The schema's ``title``, else the argument's name (a blank one as JSON)."""
+        return title_or(self.schema, self.name)
+
+    @property
     def must_fill(self) -> bool:
         """Slack must refuse an empty field (a required "" string may stay empty)."""
         return self.required and not (self.present and self.value == "")
@@ -86,6 +91,22 @@ def plan_fields(action: Action) -> list[FieldSpec] | None:
             FieldSpec(name, f"arg:{index}", kind, prop, name in required, present, value, initial)
         )
     return specs
+
+
+def label_of(action: Action, name: str) -> str:
+    """How an argument is labelled everywhere: its schema ``title``, else its name."""
+    schema = action.args_schema if isinstance(action.args_schema, dict) else {}
+    props = schema.get("properties")
+    prop = props.get(name) if isinstance(props, dict) else None
+    return title_or(_resolve(prop, schema) if isinstance(prop, dict) else {}, name)
+
+
+def title_or(prop: dict[str, Any], name: str) -> str:
+    """``prop``'s non-blank string ``title``, else ``name`` (shown as JSON when blank)."""
+    title = prop.get("title")
+    if isinstance(title, str) and title.strip():
+        return title
+    return name if name.strip() else to_json(name)
 
 
 def enum_members(prop: dict[str, Any]) -> list[Any] | None:

@@ -42,9 +42,33 @@ def show_value(value: Any, *, limit: int = 600, inline: bool = False) -> str:
     if isinstance(value, bool) or value is None:
         return f"`{json.dumps(value)}`"
     if isinstance(value, int | float):
-        return f"`{value:,}`"
+        return f"`{number(value)}`"
     if inline:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
         return f"`{clip(escape(text).replace('`', chr(39)), limit - 2)}`"
     text = json.dumps(value, ensure_ascii=False, indent=1, default=str)
     return f"```{clip(escape(text), limit - 6)}```"
+
+
+def number(value: int | float) -> str:
+    """Grouped digits; a fractional number with at least two decimals (``2,500.00``),
+    as amounts are written beside it, and every decimal it has beyond those."""
+    if isinstance(value, int) or abs(value) >= 1e15:
+        return f"{value:,}"
+    return f"{value:,.2f}" if round(value, 2) == value else f"{value:,}"
+
+
+def plain_value(value: Any, *, limit: int = 80) -> str:
+    """An argument value as plain text on one line (headers and notifications)."""
+    if isinstance(value, str):
+        text = " ".join(value.split()) or '""'
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        text = number(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return clip(text, limit)
+
+
+def plural(count: int, word: str) -> str:
+    """``1 approval``, ``2 approvals``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.edit_modal import changed_args
-from bot.blocks.format import clip, date_token, escape, mention, show_value
-from bot.blocks.view import DECIDED_ICONS, ActionView
+from bot.blocks.fields import label_of
+from bot.blocks.format import clip, date_token, escape, mention, plain_value, plural, show_value
+from bot.blocks.view import DECIDED_ICONS, ActionView, RequestView
+from graphs.adapters.common import humanize
 
 MAX_BLOCKS = 50
 BUTTON_TEXT = {"approve": "Approve", "reject": "Reject", "edit": "Edit", "respond": "Respond"}
@@ -27,7 +29,8 @@ def _arg_fields(view: ActionView) -> list[dict[str, Any]]:
         shown = show_value(value, limit=900)
         if name in changed:
             shown = f"{show_value(view.action.args.get(name), limit=400)} → {shown}"
-        fields.append({"type": "mrkdwn", "text": clip(f"*{escape(name)}*\n{shown}", 2000)})
+        label = escape(label_of(view.action, name))
+        fields.append({"type": "mrkdwn", "text": clip(f"*{label}*\n{shown}", 2000)})
     return fields
 
 
@@ -80,8 +83,8 @@ def outcome_line(view: ActionView) -> str:
 
 def progress_line(view: ActionView, required: int) -> str:
     """``1 of 2 approvals — ✅ <@A> at …`` while a quorum is being gathered."""
-    done = ", ".join(f"✅ {mention(v.user)} {date_token(v.at)}" for v in view.votes)
-    return f"*{len(view.votes)} of {required} approvals* — {done}"
+    done = ", ".join(f"✅ {mention(v.user)} {date_token(v.at)}" for v in view.approvals)
+    return f"*{len(view.approvals)} of {plural(required, 'approval')}* — {done}"
 
 
 def context(text: str) -> dict[str, Any]:
@@ -92,3 +95,25 @@ def context(text: str) -> dict[str, Any]:
 def header_text(title: str) -> str:
     """A header's text: Slack refuses an empty one and cuts at 150 characters."""
     return clip(title.strip() or "Approval requested", 150)
+
+
+def is_edited(action: ActionView) -> bool:
+    """The arguments as they stand differ from the ones the graph proposed."""
+    return bool(changed_args(action.action.args, action.args))
+
+
+def current_title(view: RequestView) -> str:
+    """The graph's title, or, once arguments were edited, one made of the current ones:
+    a title written from the proposed arguments ("Pay $2,500.00 to …") would mislead."""
+    edited = [a for a in view.actions if is_edited(a)]
+    if not edited:
+        return view.title
+    return "Edited: " + "; ".join(_summary(a) for a in edited)
+
+
+def _summary(action: ActionView) -> str:
+    args = ", ".join(
+        f"{label_of(action.action, k)} {plain_value(v)}" for k, v in action.args.items()
+    )
+    name = humanize(action.action.name)
+    return f"{name} — {args}" if args else name

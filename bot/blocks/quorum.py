@@ -5,17 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.compact import compact_action_blocks
-from bot.blocks.format import clip, escape
-from bot.blocks.parts import MAX_BLOCKS, args_blocks, buttons, context, outcome_line, progress_line
+from bot.blocks.format import clip, escape, plural
+from bot.blocks.parts import (
+    MAX_BLOCKS,
+    STATUS_WORDS,
+    args_blocks,
+    buttons,
+    context,
+    current_title,
+    outcome_line,
+    progress_line,
+)
 from bot.blocks.view import ActionView, RequestView
 
 
 def _needed(view: RequestView, action: ActionView | None) -> str:
-    required = view.required_approvals
-    more = required - len(action.votes) if action else required
-    what = f"{more} more approval{'s' if more > 1 else ''}" if action else "More approvals"
+    more = view.required_approvals - len(action.approvals) if action else 0
+    what = f"{plural(more, 'more approval')}" if more > 0 else "More approvals"
     return (
-        f"🔐 *{what} needed* for *{escape(clip(view.title, 200))}* — "
+        f"🔐 *{what} needed* for *{escape(clip(current_title(view), 200))}* — "
         "from someone who has not approved yet."
     )
 
@@ -27,7 +35,7 @@ def _full(view: RequestView) -> list[dict[str, Any]]:
             text = _needed(view, action)
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
             blocks.extend(args_blocks(action))
-            if action.votes:
+            if action.approvals:
                 blocks.append(context(progress_line(action, view.required_approvals)))
             blocks.append(buttons(action))
         else:
@@ -48,5 +56,16 @@ def build_quorum_reply(view: RequestView) -> tuple[str, list[dict[str, Any]]]:
             view.actions, required=view.required_approvals, budget=MAX_BLOCKS - 1
         )
         blocks = [head, *compact]
-    state = "needed" if view.pending else "complete"
-    return f"Further approval {state}: {view.title}", blocks
+    return _text(view), blocks
+
+
+def _text(view: RequestView) -> str:
+    """The notification: still needed, or how it ended ("complete" only when approved)."""
+    title = escape(clip(current_title(view), 2900))
+    if view.pending:
+        return f"Further approval needed: {title}"
+    statuses = {a.status for a in view.actions}
+    if statuses <= {"approved", "edited"}:
+        return f"Further approval complete: {title}"
+    ended = STATUS_WORDS[statuses.pop()] if len(statuses) == 1 else "Decided"
+    return f"{ended}: {title}"

@@ -11,7 +11,9 @@ from bot.blocks.parts import (
     args_blocks,
     buttons,
     context,
+    current_title,
     header_text,
+    is_edited,
     outcome_line,
     progress_line,
 )
@@ -29,7 +31,7 @@ def _action_blocks(
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": head}})
     blocks.extend(args_blocks(view))
     if view.pending:
-        if view.votes:
+        if view.approvals:
             blocks.append(context(progress_line(view, required)))
         blocks.append(buttons(view))
     else:
@@ -43,12 +45,13 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     A batch too large for one section and one row of buttons per action (about 15+
     actions) is drawn compactly instead: see :func:`compact_action_blocks`.
     """
+    title = current_title(view)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": header_text(view.title)}}
+        {"type": "header", "text": {"type": "plain_text", "text": header_text(title)}}
     ]
-    if view.description:
+    if view.description or title != view.title:
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": clip(view.description, 3000)}}
+            {"type": "section", "text": {"type": "mrkdwn", "text": _description(view)}}
         )
     head = len(blocks)
     many = len(view.actions) > 1
@@ -72,4 +75,13 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
         )
     blocks.extend(tail)
     state = "pending" if view.pending else "decided"
-    return f"Approval {state}: {clip(view.title, 2900)}", blocks
+    return f"Approval {state}: {clip(escape(title), 2900)}", blocks
+
+
+def _description(view: RequestView) -> str:
+    """The graph's description; once edited, marked as written for the proposed arguments."""
+    text = view.description or ""
+    if any(is_edited(a) for a in view.actions):
+        proposed = escape(clip(view.title, 200))
+        text = f"_✏️ Edited. As first proposed: {proposed}_" + (f"\n{text}" if text else "")
+    return clip(text, 3000)

@@ -42,6 +42,11 @@ class ActionView:
         """Still waiting for a decision."""
         return self.status == "pending"
 
+    @property
+    def approvals(self) -> list[Vote]:
+        """The approvals given (a rejection's or a cancellation's deciders are none)."""
+        return self.votes if self.status in ("pending", "approved", "edited") else []
+
 
 @dataclass(frozen=True)
 class RequestView:

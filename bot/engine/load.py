@@ -10,6 +10,7 @@ from psycopg import AsyncConnection
 from bot.blocks.view import ActionView, RequestView, Vote
 from bot.policy import Policy
 from graphs.models import Action, ApprovalRequest
+from persistence import requests
 
 Row = dict[str, Any]
 
@@ -36,8 +37,33 @@ def policy_model(row: Row) -> Policy:
 
 def action_as_it_stands(approval: Row) -> Action:
     """The action with its arguments as approved so far (what an edit starts from)."""
+    return proposed_action(approval).model_copy(update={"args": current_args(approval)})
+
+
+def proposed_action(approval: Row) -> Action:
+    """The action as the graph proposed it, its arguments and schema in the graph's order."""
     action = Action.model_validate(approval["action"])
-    return action.model_copy(update={"args": approval["args"]})
+    order = _order_of(approval)
+    schema = action.args_schema
+    if schema is not None and isinstance(schema.get("properties"), dict):
+        schema = {**schema, "properties": in_order(schema["properties"], order)}
+    return action.model_copy(update={"args": in_order(action.args, order), "args_schema": schema})
+
+
+def current_args(approval: Row) -> dict[str, Any]:
+    """The arguments as they stand (edited so far), in the graph's order."""
+    return in_order(approval["args"], _order_of(approval))
+
+
+def in_order(values: dict[str, Any], order: list[str]) -> dict[str, Any]:
+    """``values`` with the keys named in ``order`` first, in that order, then the rest."""
+    first = {k: values[k] for k in order if k in values}
+    return first | {k: v for k, v in values.items() if k not in first}
+
+
+def _order_of(approval: Row) -> list[str]:
+    order = (approval["action"] or {}).get(requests.ARG_ORDER)
+    return [k for k in order if isinstance(k, str)] if isinstance(order, list) else []
 
 
 def _action_view(approval: Row, votes: list[Vote]) -> ActionView:
@@ -47,8 +73,8 @@ def _action_view(approval: Row, votes: list[Vote]) -> ActionView:
         votes = [Vote(user=u, at=at) for u in decision.get("decided_by", [])]
     return ActionView(
         approval_id=int(approval["id"]),
-        action=Action.model_validate(approval["action"]),
-        args=approval["args"],
+        action=proposed_action(approval),
+        args=current_args(approval),
         status=approval["status"],
         votes=votes,
         reason=decision.get("reason"),  # a reject's reason, or the text of a response

@@ -59,7 +59,7 @@ async def _render_quorum(deps: Deps, view: RequestView, row: dict[str, Any]) -> 
     """
     if view.required_approvals < 2:
         return True
-    gathering = any(a.votes for a in view.actions)
+    gathering = any(a.approvals for a in view.actions)  # a rejection is no approval
     if not gathering and not row["quorum_ts"]:
         return True
     if row["quorum_ts"] == "posting":

@@ -84,10 +84,11 @@ def check_can_decide(
             f"{describe_approvers(policy)}."
         )
     if decision in _APPROVING and user in already_approved_by:
-        remaining = policy.required_approvals - len(set(already_approved_by))
+        remaining = max(policy.required_approvals - len(set(already_approved_by)), 1)
+        more = "1 more approval" if remaining == 1 else f"{remaining} more approvals"
         raise NotAllowed(
-            f"You have already approved this request; it needs {max(remaining, 1)} more "
-            f"approval(s) from someone else ({describe_approvers(policy)})."
+            f"You have already approved this request; it needs {more} "
+            f"from someone else ({describe_approvers(policy)})."
         )
 
 

@@ -44,7 +44,7 @@ async def handle_cancel(deps: Deps, body: dict[str, Any]) -> None:
             int(context["request_id"]),
             status="cancelled",
             actor=user,
-            reason=f"cancelled by <@{user}>",
+            reason="cancelled by the requester",  # the outcome line names them
         )
     except DB_DOWN:
         await tell(deps, body, DB_DOWN_TEXT)
