@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from support.fake_slack import PERMALINK_HOST
 from support.harness import Harness, eventually
 from support.signing import sign
 
@@ -62,7 +63,7 @@ async def test_pending_lists_what_the_caller_may_decide(harness: Harness) -> Non
 
     alice = await command(harness, "pending", user="UALICE")
     assert alice.startswith("*1 request you may decide:*")
-    assert f"/archives/C0APPROVALS/p{ts.replace('.', '')}|" in alice
+    assert f"{PERMALINK_HOST}/archives/C0APPROVALS/p{ts.replace('.', '')}|" in alice
     assert "a&lt;b&gt;c" in alice and "zed" not in alice  # her own request is not hers to approve
     bob = await command(harness, "pending", user="UBOB")
     assert bob.startswith("*2 requests you may decide:*")
@@ -87,3 +88,23 @@ async def test_bad_signature_is_refused(harness: Harness) -> None:
     headers = sign(body, secret="wrong")
     status, _ = await harness.post_slack(body, headers)
     assert status == 401
+
+
+async def test_pending_links_come_from_slack_and_are_cached(harness: Harness) -> None:
+    await harness.start("payments", {"amount": 2500, "recipient": "acme"})
+    ts = "1700000000.000001"
+    answer = await command(harness, "pending", user="UALICE")
+    link = f"{PERMALINK_HOST}/archives/C0APPROVALS/p{ts.replace('.', '')}"
+    assert f"<{link}|Pay $2,500.00 to acme>" in answer
+    assert "127.0.0.1" not in answer  # never built from the API URL's host
+    await command(harness, "pending", user="UBOB")
+    assert harness.fake.of("chat.getPermalink") == [{"channel": "C0APPROVALS", "message_ts": ts}]
+
+
+async def test_pending_without_a_link_from_slack_still_answers(harness: Harness) -> None:
+    await harness.start("payments", {"amount": 2500, "recipient": "acme"})
+    harness.fake.errors["chat.getPermalink"] = "channel_not_found"
+    answer = await command(harness, "pending", user="UALICE")
+    assert "• Pay $2,500.00 to acme (in <#C0APPROVALS>)" in answer
+    del harness.fake.errors["chat.getPermalink"]  # a refusal is not cached
+    assert f"<{PERMALINK_HOST}/archives/" in await command(harness, "pending", user="UALICE")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from support.fake_slack import PERMALINK_HOST
 from support.harness import Harness, eventually
 from support.signing import sign
 
@@ -39,7 +40,7 @@ async def test_home_lists_what_waits_for_the_person(harness: Harness) -> None:
     view = await _open_home(harness, "UALICE")
     text = json.dumps(view)
     assert view["type"] == "home" and "Pay $2,500.00 to acme" in text
-    assert "/archives/C0APPROVALS/p1700000000000001" in text
+    assert f"<{PERMALINK_HOST}/archives/C0APPROVALS/p1700000000000001|" in text
     # the requester cannot approve their own request: nothing waits for them
     mine = json.dumps(await _open_home(harness, "UREQ"))
     assert "Nothing is waiting for you" in mine and "acme" not in mine
@@ -55,7 +56,7 @@ def test_home_view_validates_and_stays_within_limits() -> None:
 
     items = [Waiting(i, "Pay <everyone> & more " * 20, "C1", f"1700000000.{i:06d}",
                      datetime(2026, 1, 1, tzinfo=UTC)) for i in range(35)]
-    view = build_home_view(items, api_url="https://slack.com/api/")
+    view = build_home_view(items)
     View(**view).validate_json()
     assert len(view["blocks"]) <= 100
     shown = json.dumps(view, ensure_ascii=False)

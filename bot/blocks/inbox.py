@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.blocks.format import clip, date_token, escape
 from bot.blocks.view import Waiting
@@ -20,31 +20,30 @@ HELP = (
     "• `/approvals help` shows this."
 )
 NOTHING = "Nothing is waiting for you. 🎉"
+# What Slack's chat.getPermalink answers; anything else (a "|" or ">" would break the
+# link markup) is shown without a link.
+_SAFE_LINK = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?/[A-Za-z0-9/_.\-?=&%]*")
 
 
-def permalink(api_url: str, channel: str, ts: str) -> str:
-    """A link to a message on the workspace's own host (GovSlack included)."""
-    host = urlsplit(api_url).netloc or "slack.com"
-    return f"https://{host}/archives/{channel}/p{ts.replace('.', '')}"
+def _line(item: Waiting) -> str:
+    title = escape(clip(item.title, 150))
+    if item.link and _SAFE_LINK.fullmatch(item.link):
+        return f"• <{item.link.replace('&', '&amp;')}|{title}>"
+    return f"• {title} (in <#{escape(item.channel)}>)"  # no link from Slack: say where
 
 
-def _line(item: Waiting, api_url: str) -> str:
-    link = permalink(api_url, item.channel, item.message_ts)
-    return f"• <{link}|{escape(clip(item.title, 150))}>"
-
-
-def build_pending_text(items: Sequence[Waiting], *, api_url: str) -> str:
+def build_pending_text(items: Sequence[Waiting]) -> str:
     """One linked line per request (at most 30, then a count)."""
     if not items:
         return NOTHING
     lines = [f"*{len(items)} request{'s' if len(items) > 1 else ''} you may decide:*"]
-    lines += [_line(item, api_url) for item in items[:SHOWN]]
+    lines += [_line(item) for item in items[:SHOWN]]
     if len(items) > SHOWN:
         lines.append(f"… and {len(items) - SHOWN} more.")
     return "\n".join(lines)
 
 
-def build_home_view(items: Sequence[Waiting], *, api_url: str) -> dict[str, Any]:
+def build_home_view(items: Sequence[Waiting]) -> dict[str, Any]:
     """The App Home tab: what waits for this person, newest state each time it opens."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
@@ -52,7 +51,7 @@ def build_home_view(items: Sequence[Waiting], *, api_url: str) -> dict[str, Any]
     if not items:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": NOTHING}})
     for item in items[:SHOWN]:
-        text = _line(item, api_url)
+        text = _line(item)
         if item.expires_at:
             text += f"\n_expires {date_token(item.expires_at)}_"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})

@@ -77,3 +77,4 @@ class Waiting:
     channel: str
     message_ts: str
     expires_at: datetime | None
+    link: str | None = None  # the message's permalink, from Slack (None when unknown)

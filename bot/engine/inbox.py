@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
+from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.view import Waiting
 from bot.engine.decide import eligible_users
@@ -10,6 +17,12 @@ from bot.engine.deps import Deps
 from bot.engine.load import policy_model
 from bot.errors import ApprovalError
 from bot.policy import check_can_decide
+from bot.slack.client import SLACK_ERRORS
+
+log = logging.getLogger(__name__)
+LINK_BUDGET_S = 1.0  # /approvals answers inside Slack's 3 s: a slow link is left out
+LINKS_AT_ONCE = 8
+CACHED_LINKS = 5000
 
 SELECT_OPEN = """
 SELECT r.id, r.channel, r.message_ts, r.policy, r.request->>'title' AS title,
@@ -44,9 +57,67 @@ async def waiting_for(deps: Deps, user: str) -> list[Waiting]:
     async with deps.pool.connection() as conn:
         cur = await conn.execute(SELECT_OPEN)
         rows = await cur.fetchall()
-    return [
+    items = [
         Waiting(int(r["id"]), r["title"] or "Approval requested", r["channel"],
                 r["message_ts"], r["expires_at"])
         for r in rows
         if await _may_decide(deps, r, user)
     ]
+    return await with_links(deps.slack, items)
+
+
+class Permalinks:
+    """Message permalinks from ``chat.getPermalink``, kept (a message's link never
+    changes) up to ``size`` of them, least recently used out first."""
+
+    def __init__(self, client: AsyncWebClient, *, size: int = CACHED_LINKS) -> None:
+        self._client = client
+        self._size = size
+        self._links: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._slots = asyncio.Semaphore(LINKS_AT_ONCE)
+
+    async def get(self, channel: str, ts: str) -> str | None:
+        """The link, or None when Slack does not give one."""
+        key = (channel, ts)
+        if key in self._links:
+            self._links.move_to_end(key)
+            return self._links[key]
+        try:
+            async with self._slots:
+                resp = await self._client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SLACK_ERRORS as exc:
+            log.warning("no permalink for %s/%s: %s", channel, ts, exc)
+            return None
+        link = resp.get("permalink")
+        if not isinstance(link, str) or not link:
+            return None
+        self._links[key] = link
+        if len(self._links) > self._size:
+            self._links.popitem(last=False)
+        return link
+
+
+_CACHES: weakref.WeakKeyDictionary[AsyncWebClient, Permalinks] = weakref.WeakKeyDictionary()
+
+
+def permalinks(client: AsyncWebClient) -> Permalinks:
+    """The process's permalink cache for ``client`` (one per workspace connection)."""
+    if client not in _CACHES:
+        _CACHES[client] = Permalinks(client)
+    return _CACHES[client]
+
+
+async def with_links(
+    client: AsyncWebClient, items: list[Waiting], *, budget_s: float = LINK_BUDGET_S
+) -> list[Waiting]:
+    """``items`` with their permalinks, fetched at once; those not in by ``budget_s``
+    (or refused) are left without a link rather than delaying the answer."""
+    cache = permalinks(client)
+    tasks = [asyncio.ensure_future(cache.get(i.channel, i.message_ts)) for i in items]
+    if tasks:
+        await asyncio.wait(tasks, timeout=budget_s)
+    links = [t.result() if t.done() and t.exception() is None else None for t in tasks]
+    for task in tasks:
+        if not task.done():
+            task.cancel()  # it would only fill the cache; the answer leaves without it
+    return [replace(item, link=link) for item, link in zip(items, links, strict=True)]

@@ -12,6 +12,9 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+# Not the API's host: links come from chat.getPermalink, never from the API URL.
+PERMALINK_HOST = "https://acme-corp.enterprise.slack.test"
+
 
 @dataclass
 class Call:
@@ -80,6 +83,11 @@ class FakeSlack:
                 "message": {"text": p.get("text")},
             },
             "chat.update": lambda p: {"channel": p["channel"], "ts": p["ts"]},
+            "chat.getPermalink": lambda p: {
+                "channel": p["channel"],
+                "permalink": f"{PERMALINK_HOST}/archives/{p['channel']}/p"
+                + p["message_ts"].replace(".", ""),
+            },
             "chat.postEphemeral": lambda p: {"message_ts": f"1700000001.{next(self._ts):06d}"},
             "views.open": lambda p: {"view": {"id": "V123", **_json(p.get("view"))}},
             "usergroups.users.list": lambda p: {"users": self.usergroups.get(p["usergroup"], [])},

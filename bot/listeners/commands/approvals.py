@@ -23,7 +23,7 @@ def handle_factory(deps: Deps) -> Any:
             return
         try:
             items = await waiting_for(deps, command.get("user_id", ""))
-            text = build_pending_text(items, api_url=deps.settings.slack_api_url)
+            text = build_pending_text(items)
         except DB_DOWN:
             text = DB_DOWN_TEXT
         except ApprovalError as exc:

@@ -28,7 +28,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         try:
             items = await waiting_for(deps, user)
-            view = build_home_view(items, api_url=deps.settings.slack_api_url)
+            view = build_home_view(items)
             await deps.slack.views_publish(user_id=user, view=view)
         except (*DB_DOWN, *SLACK_ERRORS, ApprovalError) as exc:
             log.warning("could not draw the App Home for %s: %s", user, exc)
