@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     pending.add_argument("--json", action="store_true", help="print JSON lines")
     audit = add("audit", "print the audit trail of one run")
     audit.add_argument("thread_id")
+    audit.add_argument(
+        "--tz", default="UTC", help="show times in this zone, e.g. Europe/Paris (default UTC)"
+    )
     audit.add_argument("--json", action="store_true", help="print a JSON array")
     add("migrate", "create or upgrade the database tables")
     return parser

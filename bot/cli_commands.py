@@ -8,7 +8,9 @@ import json
 import logging
 import signal
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
@@ -91,6 +93,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
 async def pending(settings: Settings, args: argparse.Namespace) -> int:
     """Requests waiting for a decision, oldest first."""
+    from bot.audit_view import when
     from bot.runtime import open_deps
 
     sql = """SELECT r.id, r.thread_id, run.graph, r.request->>'title' AS title, r.channel,
@@ -101,11 +104,12 @@ async def pending(settings: Settings, args: argparse.Namespace) -> int:
         rows = await (await conn.execute(sql)).fetchall()
     for row in rows:
         r: dict[str, object] = row
+        expires = when(r["expires_at"]) if isinstance(r["expires_at"], datetime) else "never"
         print(
             dump(r)
             if args.json
             else f"{r['id']:>6}  {r['graph']:<12} {r['title']}  "
-            f"(thread {r['thread_id']}, expires {r['expires_at']:%Y-%m-%d %H:%M})"
+            f"(thread {r['thread_id']}, expires {expires})"
         )
     if not rows and not args.json:
         print("no pending requests")
@@ -118,11 +122,16 @@ async def audit(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import open_deps
     from persistence.audit import trail
 
+    try:
+        tz = ZoneInfo(args.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"--tz {args.tz!r} is no time zone: try UTC or Europe/Paris") from None
     async with open_deps(settings) as deps, deps.pool.connection() as conn:
         events = await trail(conn, args.thread_id)
     if not events:
         raise ConfigError(f"no audit events for thread {args.thread_id}")
-    print(json.dumps(events, default=str, indent=2) if args.json else format_trail(events))
+    text = json.dumps(events, default=str, indent=2) if args.json else format_trail(events, tz=tz)
+    print(text)
     return 0
 
 
