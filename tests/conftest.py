@@ -59,6 +59,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     runner = await start_fake_slack(fake)
     yield fake
     await runner.cleanup()
+    assert not fake.invalid, f"sent Slack what it refuses: {fake.invalid}"
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from support.blockkit import problems_of_message, problems_of_view
+
 # Not the API's host: links come from chat.getPermalink, never from the API URL.
 PERMALINK_HOST = "https://acme-corp.enterprise.slack.test"
 
@@ -37,6 +39,7 @@ class FakeSlack:
     faults: dict[str, Fault] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error (ok: false)
+    invalid: list[str] = field(default_factory=list)  # payloads Slack would have refused
     socket_url: str = ""
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds
@@ -72,6 +75,10 @@ class FakeSlack:
             await asyncio.sleep(self.delays.get(method, self.delay_s))
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
+        problems = _problems(method, params)
+        if problems:
+            self.invalid.append(f"{method}: {problems}")
+            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
         self.calls.append(Call(method, params))
         return web.json_response(self.answer(method, params))
 
@@ -95,6 +102,19 @@ class FakeSlack:
             "apps.connections.open": lambda p: {"url": self.socket_url},
         }
         return {"ok": True, **handlers.get(method, lambda p: {})(params)}
+
+
+MESSAGES = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+VIEWS = frozenset({"views.open", "views.update", "views.push", "views.publish"})
+
+
+def _problems(method: str, params: dict[str, Any]) -> list[str]:
+    """Slack's own checks of what it is sent: Block Kit validity and the block caps."""
+    if method in MESSAGES:
+        return problems_of_message(params)
+    if method in VIEWS:
+        return problems_of_view(params.get("view"))
+    return []
 
 
 def _channel(channel: str) -> str:

@@ -16,6 +16,7 @@ import aiohttp
 from bot.engine.deps import Deps
 from bot.engine.flow import RunStarted, start_run
 
+from support.blockkit import check_view
 from support.fake_slack import FakeSlack
 from support.signing import interaction_body, sign
 
@@ -88,7 +89,10 @@ class Harness:
         """Submit a modal; returns the JSON answer (``{}`` when it simply closes)."""
         status, text = await self.send(view_payload(view, values, user=user))
         assert status == 200, text
-        return json.loads(text) if text else {}
+        answer = json.loads(text) if text else {}
+        if "view" in answer:  # response_action "update" or "push": a view Slack validates
+            check_view(answer["view"])
+        return answer
 
     async def open_form(self, kind: str, approval_id: int, *, user: str) -> dict[str, Any]:
         """Click Edit, Reject or Respond; return the modal the bot opened with views.open."""
