@@ -71,7 +71,7 @@ async def test_after_an_edit_header_and_notification_tell_the_current_arguments(
         assert "1,200.50" in text and "2,500" not in text, text
         assert "Amount (USD) 1,200.50" in text and "acme" in text
     shown = json.dumps(last["blocks"], ensure_ascii=False)
-    assert "As first proposed: Pay $2,500.00 to acme" in shown  # kept, and marked as such
+    assert "As first proposed:_ *Pay $2,500.00 to acme*" in shown  # kept, and marked as such
     assert "`2,500.00` → `1,200.50`" in shown
     assert _field_labels(last) == ["Amount (USD)", "Recipient", "Memo"]
 

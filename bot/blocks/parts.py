@@ -6,9 +6,8 @@ from typing import Any
 
 from bot.blocks.edit_modal import changed_args
 from bot.blocks.fields import label_of
-from bot.blocks.format import clip, date_token, escape, mention, plain_value, plural, show_value
-from bot.blocks.view import DECIDED_ICONS, ActionView, RequestView
-from graphs.adapters.common import humanize
+from bot.blocks.format import clip, date_token, escape, mention, plural, show_value
+from bot.blocks.view import DECIDED_ICONS, ActionView
 
 MAX_BLOCKS = 50
 BUTTON_TEXT = {"approve": "Approve", "reject": "Reject", "edit": "Edit", "respond": "Respond"}
@@ -96,24 +95,3 @@ def header_text(title: str) -> str:
     """A header's text: Slack refuses an empty one and cuts at 150 characters."""
     return clip(title.strip() or "Approval requested", 150)
 
-
-def is_edited(action: ActionView) -> bool:
-    """The arguments as they stand differ from the ones the graph proposed."""
-    return bool(changed_args(action.action.args, action.args))
-
-
-def current_title(view: RequestView) -> str:
-    """The graph's title, or, once arguments were edited, one made of the current ones:
-    a title written from the proposed arguments ("Pay $2,500.00 to …") would mislead."""
-    edited = [a for a in view.actions if is_edited(a)]
-    if not edited:
-        return view.title
-    return "Edited: " + "; ".join(_summary(a) for a in edited)
-
-
-def _summary(action: ActionView) -> str:
-    args = ", ".join(
-        f"{label_of(action.action, k)} {plain_value(v)}" for k, v in action.args.items()
-    )
-    name = humanize(action.action.name)
-    return f"{name} — {args}" if args else name

@@ -6,13 +6,13 @@ from typing import Any
 
 from bot.blocks.compact import compact_action_blocks
 from bot.blocks.format import clip, escape, plural
+from bot.blocks.headline import current_title
 from bot.blocks.parts import (
     MAX_BLOCKS,
     STATUS_WORDS,
     args_blocks,
     buttons,
     context,
-    current_title,
     outcome_line,
     progress_line,
 )

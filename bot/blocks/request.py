@@ -6,14 +6,13 @@ from typing import Any
 
 from bot.blocks.compact import compact_action_blocks
 from bot.blocks.format import clip, date_token, escape, mention
+from bot.blocks.headline import current_title
 from bot.blocks.parts import (
     MAX_BLOCKS,
     args_blocks,
     buttons,
     context,
-    current_title,
     header_text,
-    is_edited,
     outcome_line,
     progress_line,
 )
@@ -49,9 +48,11 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header_text(title)}}
     ]
-    if view.description or title != view.title:
+    if title != view.title:  # edited: what the graph wrote describes the proposal, in grey
+        blocks.append(context(_as_proposed(view)))
+    elif view.description:
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _description(view)}}
+            {"type": "section", "text": {"type": "mrkdwn", "text": clip(view.description, 3000)}}
         )
     head = len(blocks)
     many = len(view.actions) > 1
@@ -78,10 +79,6 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     return f"Approval {state}: {clip(escape(title), 2900)}", blocks
 
 
-def _description(view: RequestView) -> str:
-    """The graph's description; once edited, marked as written for the proposed arguments."""
-    text = view.description or ""
-    if any(is_edited(a) for a in view.actions):
-        proposed = escape(clip(view.title, 200))
-        text = f"_✏️ Edited. As first proposed: {proposed}_" + (f"\n{text}" if text else "")
-    return clip(text, 3000)
+def _as_proposed(view: RequestView) -> str:
+    proposed = f"✏️ _Edited. As first proposed:_ *{escape(clip(view.title, 200))}*"
+    return f"{proposed}\n{view.description}" if view.description else proposed

@@ -1,0 +1,31 @@
+"""The headline of a request (its header and notification text), true to its arguments."""
+
+from __future__ import annotations
+
+from bot.blocks.edit_modal import changed_args
+from bot.blocks.fields import label_of
+from bot.blocks.format import plain_value
+from bot.blocks.view import ActionView, RequestView
+from graphs.adapters.common import humanize
+
+
+def is_edited(action: ActionView) -> bool:
+    """The arguments as they stand differ from the ones the graph proposed."""
+    return bool(changed_args(action.action.args, action.args))
+
+
+def current_title(view: RequestView) -> str:
+    """The graph's title, or, once arguments were edited, one made of the current ones:
+    a title written from the proposed arguments ("Pay $2,500.00 to …") would mislead."""
+    edited = [a for a in view.actions if is_edited(a)]
+    if not edited:
+        return view.title
+    return "Edited: " + "; ".join(_summary(a) for a in edited)
+
+
+def _summary(action: ActionView) -> str:
+    args = ", ".join(
+        f"{label_of(action.action, k)} {plain_value(v)}" for k, v in action.args.items()
+    )
+    name = humanize(action.action.name)
+    return f"{name} — {args}" if args else name
