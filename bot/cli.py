@@ -16,8 +16,12 @@ from bot.settings import Settings
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "-v", "--verbose", action="store_true", help="log in detail (as LOG_LEVEL=INFO does)"
+    common.add_argument(  # SUPPRESS: before or after the command, either one counts
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log in detail (as LOG_LEVEL=INFO does)",
     )
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -51,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = Settings()
-        setup_logging(settings.log_level, verbose=args.verbose, serving=args.command == "serve")
+        verbose = getattr(args, "verbose", False)
+        setup_logging(settings.log_level, verbose=verbose, serving=args.command == "serve")
         return asyncio.run(COMMANDS[args.command](settings, args))
     except ApprovalError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -91,3 +91,11 @@ async def test_host_binds_only_the_address_given(
             assert resp.status == 200
         with pytest.raises(aiohttp.ClientConnectionError):
             await http.get(f"http://127.0.0.2:{only_one.port}/healthz")
+
+
+@pytest.mark.parametrize("argv", [["-v", "pending"], ["pending", "--verbose"]])
+def test_verbose_counts_before_or_after_the_command(argv: list[str]) -> None:
+    from bot.cli import _parser
+
+    assert _parser().parse_args(argv).verbose is True
+    assert not hasattr(_parser().parse_args(["pending"]), "verbose")
