@@ -8,6 +8,7 @@ Declaring a metric is one line in ``COUNTERS`` or ``HISTOGRAMS``; call sites use
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from bot.errors import ApprovalError
 
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 _CODE = re.compile(r"[a-z_]{1,40}")
 T = TypeVar("T")
@@ -65,14 +67,26 @@ class Metrics:
         }
 
     def inc(self, name: str, amount: int = 1, **labels: str) -> None:
-        """Add to one counter (a ``KeyError`` names an undeclared one)."""
+        """Add to one counter. Counting never breaks the caller: an undeclared counter is
+        declared on the spot (and logged), and labels that do not fit are logged."""
+        if name not in self._counters:
+            log.warning("counter %s is not declared in bot.metrics.COUNTERS", name)
+            self._counters[name] = Counter(
+                name, "Undeclared.", sorted(labels), registry=self.registry
+            )
         counter = self._counters[name]
-        (counter.labels(**labels) if labels else counter).inc(amount)
+        try:
+            (counter.labels(**labels) if labels else counter).inc(amount)
+        except ValueError as exc:
+            log.warning("counter %s not counted: %s", name, exc)
 
     def observe(self, name: str, seconds: float, **labels: str) -> None:
-        """Record one duration in a histogram."""
+        """Record one duration in a histogram (labels that do not fit are logged)."""
         histogram = self._histograms[name]
-        (histogram.labels(**labels) if labels else histogram).observe(seconds)
+        try:
+            (histogram.labels(**labels) if labels else histogram).observe(seconds)
+        except ValueError as exc:
+            log.warning("histogram %s not observed: %s", name, exc)
 
     def timed(
         self, name: str
