@@ -24,9 +24,8 @@ Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve until SIGTERM/SIGINT, then shut down gracefully."""
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
     from bot.server import create_app
+    from bot.slack.socket import TimedSocketModeHandler
     from bot.web.keys import BOLT, DEPS
 
     second = "slack_app_token" if settings.socket_mode else "slack_signing_secret"
@@ -37,7 +36,7 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
     await web.TCPSite(runner, host=settings.host, port=settings.port).start()
     handler = None
     if settings.socket_mode:
-        handler = AsyncSocketModeHandler(
+        handler = TimedSocketModeHandler(
             app[BOLT], settings.secret("slack_app_token"), web_client=app[DEPS].slack
         )
         await handler.connect_async()

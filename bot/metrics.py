@@ -136,4 +136,18 @@ def outcome_of(error: BaseException | None) -> str:
     return code if isinstance(code, str) and _CODE.fullmatch(code) else "slack_error"
 
 
+# A label value read from an unverified body: only Slack's own kinds, so a forged body
+# cannot mint new series.
+KINDS = frozenset({"block_actions", "view_submission", "view_closed", "event_callback",
+                   "command", "url_verification", "block_suggestion", "shortcut"})
+
+
+def slack_kind(body: Any) -> str:
+    """The kind of a Slack request body, for a label: one of ``KINDS`` or ``other``."""
+    if not isinstance(body, dict):
+        return "other"
+    kind = body.get("type") or ("command" if "command" in body else None)
+    return kind if isinstance(kind, str) and kind in KINDS else "other"
+
+
 METRICS = Metrics()

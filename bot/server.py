@@ -12,7 +12,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.app import build_bolt_app
-from bot.metrics import METRICS
+from bot.metrics import METRICS, slack_kind
 from bot.runtime import open_deps
 from bot.settings import Settings
 from bot.web.api import handle_start_run
@@ -26,17 +26,6 @@ MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything bigger is ref
 # What a payload of the wrong shape raises inside Bolt, which reads ids from the body
 # (before and after verifying it) without checking types.
 MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
-
-
-# A label value read from an unverified body: only Slack's own kinds, so a forged body
-# cannot mint new series.
-KINDS = frozenset({"block_actions", "view_submission", "view_closed", "event_callback",
-                   "command", "url_verification", "block_suggestion", "shortcut"})
-
-
-def _kind(body: dict[str, Any]) -> str:
-    kind = body.get("type") or ("command" if "command" in body else None)
-    return kind if isinstance(kind, str) and kind in KINDS else "other"
 
 
 def _malformed() -> web.Response:
@@ -64,7 +53,7 @@ async def _dispatch(request: web.Request, kind: list[str]) -> web.StreamResponse
         return _malformed()
     if not isinstance(bolt_request.body, dict):
         return _malformed()
-    kind.append(_kind(bolt_request.body))
+    kind.append(slack_kind(bolt_request.body))
     try:
         bolt_response = await request.app[BOLT].async_dispatch(bolt_request)
     except MALFORMED:

@@ -63,12 +63,13 @@ async def test_socket_mode_click_is_acked_and_resumes(
     started = await harness.start("payments", {"amount": 7000, "recipient": "acme"})
     approval_id = (await harness.approval_ids(started.thread_id))[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "APPROVALS_"))}
+    serve_port = _free_port()
     env.update(
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_APP_TOKEN="xapp-test",
         SLACK_API_URL=fake_slack.url,
         DATABASE_URL=database_url,
-        PORT=str(_free_port()),
+        PORT=str(serve_port),
         APPROVALS_SWEEP_S="3600",
     )
     proc = await asyncio.create_subprocess_exec(
@@ -91,6 +92,10 @@ async def test_socket_mode_click_is_acked_and_resumes(
 
         await harness.wait_done(started.thread_id, within=30)
         assert (await harness.graph_state("payments", started.thread_id)).values["status"] == "paid"
+        metrics = f"http://127.0.0.1:{serve_port}/metrics"
+        async with harness.http.get(metrics) as resp:
+            text = await resp.text()
+        assert 'approvals_ack_seconds_count{type="block_actions"} 1.0' in text  # timed, too
     finally:
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), timeout=30) == 0
