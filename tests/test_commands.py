@@ -108,3 +108,23 @@ async def test_pending_without_a_link_from_slack_still_answers(harness: Harness)
     assert "• Pay $2,500.00 to acme (in <#C0APPROVALS>)" in answer
     del harness.fake.errors["chat.getPermalink"]  # a refusal is not cached
     assert f"<{PERMALINK_HOST}/archives/" in await command(harness, "pending", user="UALICE")
+
+
+async def test_pending_shows_the_edited_arguments_not_the_proposed_ones(
+    harness: Harness,
+) -> None:
+    started = await harness.start("payments", {"amount": 2500, "recipient": "acme"})
+    approval_id = (await harness.approval_ids(started.thread_id))[0]
+    view = await harness.open_form("edit", approval_id, user="UALICE")
+    values = {}
+    for block in (b for b in view["blocks"] if b["type"] == "input"):
+        element = block["element"]
+        value = "1200.5" if block["label"]["text"] == "Amount (USD)" else element.get(
+            "initial_value")
+        values[block["block_id"]] = {element["action_id"]: {"type": element["type"],
+                                                            "value": value}}
+    answer = await harness.submit(view, values, user="UALICE")
+    assert answer.get("response_action") != "errors", answer
+    bob = await command(harness, "pending", user="UBOB")  # the second approval is his
+    assert "Edited: Pay — Amount (USD) 1,200.50, Recipient acme" in bob
+    assert "2,500" not in bob

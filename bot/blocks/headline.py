@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.blocks.edit_modal import changed_args
 from bot.blocks.fields import label_of
 from bot.blocks.format import plain_value
@@ -15,11 +17,16 @@ def is_edited(action: ActionView) -> bool:
 
 
 def current_title(view: RequestView) -> str:
+    """The headline of a request's message (see :func:`headline`)."""
+    return headline(view.title, view.actions)
+
+
+def headline(title: str, actions: Sequence[ActionView]) -> str:
     """The graph's title, or, once arguments were edited, one made of the current ones:
     a title written from the proposed arguments ("Pay $2,500.00 to …") would mislead."""
-    edited = [a for a in view.actions if is_edited(a)]
+    edited = [a for a in actions if is_edited(a)]
     if not edited:
-        return view.title
+        return title
     return "Edited: " + "; ".join(_summary(a) for a in edited)
 
 

@@ -11,29 +11,20 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.view import Waiting
+from bot.blocks.headline import headline
+from bot.blocks.view import ActionView, Waiting
 from bot.engine.decide import eligible_users
 from bot.engine.deps import Deps
-from bot.engine.load import policy_model
+from bot.engine.load import current_args, policy_model, proposed_action
 from bot.errors import ApprovalError
 from bot.policy import check_can_decide
 from bot.slack.client import SLACK_ERRORS
+from persistence import inbox
 
 log = logging.getLogger(__name__)
 LINK_BUDGET_S = 1.0  # /approvals answers inside Slack's 3 s: a slow link is left out
 LINKS_AT_ONCE = 8
 CACHED_LINKS = 5000
-
-SELECT_OPEN = """
-SELECT r.id, r.channel, r.message_ts, r.policy, r.request->>'title' AS title,
-       run.requested_by, r.expires_at,
-       coalesce(array_agg(v.user_id) FILTER (WHERE v.user_id IS NOT NULL), '{}') AS voters
-FROM requests r JOIN runs run USING (thread_id)
-JOIN approvals a ON a.request_id = r.id AND a.status = 'pending'
-LEFT JOIN votes v ON v.approval_id = a.id AND v.round = a.round
-WHERE r.status = 'pending' AND r.message_ts IS NOT NULL
-GROUP BY r.id, run.requested_by ORDER BY r.created_at LIMIT 200
-"""
 
 
 async def _may_decide(deps: Deps, row: dict[str, Any], user: str) -> bool:
@@ -55,15 +46,22 @@ async def _may_decide(deps: Deps, row: dict[str, Any], user: str) -> bool:
 async def waiting_for(deps: Deps, user: str) -> list[Waiting]:
     """Open, posted requests ``user`` may approve now, oldest first."""
     async with deps.pool.connection() as conn:
-        cur = await conn.execute(SELECT_OPEN)
-        rows = await cur.fetchall()
+        rows = await inbox.open_requests(conn)
     items = [
-        Waiting(int(r["id"]), r["title"] or "Approval requested", r["channel"],
-                r["message_ts"], r["expires_at"])
+        Waiting(int(r["id"]), _headline(r), r["channel"], r["message_ts"], r["expires_at"])
         for r in rows
         if await _may_decide(deps, r, user)
     ]
     return await with_links(deps.slack, items)
+
+
+def _headline(row: dict[str, Any]) -> str:
+    """The request's title, or the edited arguments' headline, as its message shows it."""
+    actions = [
+        ActionView(0, proposed_action(a), current_args(a), a["status"])
+        for a in row["actions"] or []
+    ]
+    return headline(row["title"] or "Approval requested", actions)
 
 
 class Permalinks:

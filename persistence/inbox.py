@@ -1,0 +1,31 @@
+"""The open requests a person's pending list and App Home are drawn from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+
+Row = dict[str, Any]
+
+# ``actions`` carries every action's stored JSON and its arguments as they stand, so a
+# headline can follow an edit; ``voters`` are the approvers of the current round.
+SELECT_OPEN = """
+SELECT r.id, r.channel, r.message_ts, r.policy, r.request->>'title' AS title,
+       run.requested_by, r.expires_at,
+       coalesce(array_agg(v.user_id) FILTER (WHERE v.user_id IS NOT NULL), '{}') AS voters,
+       (SELECT jsonb_agg(jsonb_build_object('action', x.action, 'args', x.args,
+                                            'status', x.status) ORDER BY x.idx)
+        FROM approvals x WHERE x.request_id = r.id) AS actions
+FROM requests r JOIN runs run USING (thread_id)
+JOIN approvals a ON a.request_id = r.id AND a.status = 'pending'
+LEFT JOIN votes v ON v.approval_id = a.id AND v.round = a.round
+WHERE r.status = 'pending' AND r.message_ts IS NOT NULL
+GROUP BY r.id, run.requested_by ORDER BY r.created_at LIMIT 200
+"""
+
+
+async def open_requests(conn: AsyncConnection[Any]) -> list[Row]:
+    """Open, posted requests (at most 200, oldest first) with their actions and voters."""
+    cur = await conn.execute(SELECT_OPEN)
+    return list(await cur.fetchall())
