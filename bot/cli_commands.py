@@ -57,13 +57,16 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def start_lines(settings: Settings) -> list[str]:
     """What a start says: where it listens, which database, which mode."""
-    host = settings.host or "0.0.0.0"  # aiohttp binds every interface when none is given
+    if settings.host:
+        where = f"http://{settings.host}:{settings.port}"
+    else:  # aiohttp binds every interface (IPv4 and IPv6) when no host is given
+        where = f"port {settings.port} on every interface"
     if settings.socket_mode:
         mode = "Socket Mode (Slack over a WebSocket; no public endpoint needed)"
     else:
         mode = "HTTP (Slack posts to /slack/events)"
     return [
-        f"listening on http://{host}:{settings.port} (/healthz, /metrics)",
+        f"listening on {where} (/healthz, /metrics)",
         f"database: {settings.database_label()}",
         f"mode: {mode}",
     ]

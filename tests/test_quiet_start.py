@@ -86,6 +86,8 @@ async def test_host_binds_only_the_address_given(
     async with procs(database_url, fake_slack, tmp_path) as group, aiohttp.ClientSession() as http:
         only_one = await group.serve(HOST="127.0.0.1")
         every = await group.serve()
+        lines = await _start_lines(every)
+        assert f"listening on port {every.port} on every interface" in lines[0]
         # 127.0.0.2 is loopback too: it reaches a socket bound to every interface, only.
         async with http.get(f"http://127.0.0.2:{every.port}/healthz") as resp:
             assert resp.status == 200
