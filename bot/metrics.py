@@ -20,8 +20,8 @@ from bot.errors import ApprovalError
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
-_CODE = re.compile(r"[a-z_]{1,40}")
 T = TypeVar("T")
+_CODE = re.compile(r"[a-z_]{1,40}")  # a Slack error code, e.g. channel_not_found
 
 # name: (help, label names)
 COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -33,7 +33,7 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "approvals_expired_total": ("Requests that timed out.", ()),
 }
 HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "approvals_ack_seconds": ("From a Slack request's arrival to its HTTP answer.", ("type",)),
+    "approvals_ack_seconds": ("From a Slack request's arrival to its ack.", ("type",)),
     "approvals_decision_commit_seconds": ("Recording one decision.", ("outcome",)),
     "approvals_resume_seconds": ("Resuming one run with a decision.", ("outcome",)),
     "approvals_slack_call_seconds": (
