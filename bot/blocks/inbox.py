@@ -28,7 +28,7 @@ _SAFE_LINK = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?/[A-Za-z0-9/_.\-?=&%
 def _line(item: Waiting) -> str:
     title = escape(clip(item.title, 150))
     if item.link and _SAFE_LINK.fullmatch(item.link):
-        return f"• <{item.link.replace('&', '&amp;')}|{title}>"
+        return f"• <{escape(item.link)}|{title}>"
     return f"• {title} (in <#{escape(item.channel)}>)"  # no link from Slack: say where
 
 
