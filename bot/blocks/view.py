@@ -36,6 +36,7 @@ class ActionView:
     status: str  # pending | approved | edited | rejected | responded | expired | cancelled
     votes: list[Vote] = field(default_factory=list)  # approvals so far, or the deciders
     reason: str | None = None
+    round: int = 1  # with ``args``, the version the buttons name
 
     @property
     def pending(self) -> bool:

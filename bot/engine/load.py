@@ -52,6 +52,7 @@ def _action_view(approval: Row, votes: list[Vote]) -> ActionView:
         status=approval["status"],
         votes=votes,
         reason=decision.get("reason"),  # a reject's reason, or the text of a response
+        round=int(approval["round"]),
     )
 
 
