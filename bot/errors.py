@@ -19,6 +19,10 @@ class AlreadyDecided(ApprovalError):
     """The approval is no longer pending (double click, old message, someone else)."""
 
 
+class Stale(ApprovalError):
+    """The click names a version of the request that is no longer current (edited since)."""
+
+
 class NotAllowed(ApprovalError):
     """The clicker may not make this decision."""
 

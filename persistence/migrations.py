@@ -88,6 +88,8 @@ MIGRATIONS: list[str] = [
         detail jsonb
     );
     CREATE INDEX audit_log_thread ON audit_log (thread_id, id);""",
+    # the policy a request was posted with, kept when an edit's arguments tighten `policy`
+    """ALTER TABLE requests ADD COLUMN policy_initial jsonb;""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.engine.decide import Decided, _complete_if_done
+from bot.engine.decide import Decided, complete_if_done
 from bot.engine.deps import Deps
 from graphs.models import ActionDecision
 from persistence import audit, requests
@@ -50,5 +50,5 @@ async def close_request(
             actor=actor,
             reason=reason,
         )
-        complete = await _complete_if_done(conn, request)
+        complete = await complete_if_done(conn, request)
     return Decided(request_id, request["thread_id"], complete)

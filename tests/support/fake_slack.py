@@ -38,6 +38,8 @@ class FakeSlack:
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds
     delay_plan: dict[str, list[float]] = field(default_factory=dict)  # per call, in order
+    team_id: str = "T111"  # what auth.test answers
+    enterprise_id: str | None = None
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     url: str = ""
 
@@ -83,7 +85,12 @@ class FakeSlack:
             "chat.postEphemeral": lambda p: {"message_ts": f"1700000001.{next(self._ts):06d}"},
             "views.open": lambda p: {"view": {"id": "V123", **_json(p.get("view"))}},
             "usergroups.users.list": lambda p: {"users": self.usergroups.get(p["usergroup"], [])},
-            "auth.test": lambda p: {"user_id": "UBOT", "team_id": "T111", "bot_id": "B111"},
+            "auth.test": lambda p: {
+                "user_id": "UBOT",
+                "team_id": self.team_id,
+                "bot_id": "B111",
+                **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
+            },
             "apps.connections.open": lambda p: {"url": self.socket_url},
         }
         return {"ok": True, **handlers.get(method, lambda p: {})(params)}
