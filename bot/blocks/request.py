@@ -60,6 +60,8 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     meta = f"Requested by {mention(view.requested_by)} · graph `{view.graph}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
+    if view.deciders and view.pending:
+        meta += f" · after the edit, decided by {view.deciders}"
     if view.expires_at and view.pending:
         meta += f" · expires {date_token(view.expires_at)}"
     tail.append(context(meta))

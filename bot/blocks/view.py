@@ -57,6 +57,8 @@ class RequestView:
     required_approvals: int = 1
     expires_at: datetime | None = None
     note: str | None = None  # e.g. "the run failed to resume: …"
+    # Who may decide, as mrkdwn, when an edit changed it (the bot's own mentions).
+    deciders: str | None = None
 
     @property
     def pending(self) -> bool:

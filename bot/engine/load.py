@@ -8,7 +8,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from bot.blocks.view import ActionView, RequestView, Vote
-from bot.policy import Policy, PolicyBook, stricter
+from bot.policy import Policy, PolicyBook, describe_approvers, stricter
 from bot.settings import Settings
 from graphs.models import Action, ApprovalRequest
 
@@ -114,5 +114,6 @@ async def load_view(
         required_approvals=policy.required_approvals,
         expires_at=row["expires_at"],
         note=note,
+        deciders=describe_approvers(policy) if row["policy_initial"] is not None else None,
     )
     return view, row, approvals
