@@ -37,7 +37,10 @@ FINANCE = ["UALICE", "UBOB", "UCFO", "UCEO"]
 def settings_overrides(tmp_path: Path) -> dict[str, Any]:
     path = tmp_path / "policy.toml"
     path.write_text(POLICY)
-    graphs = "counting=support.graphs:build_counting,connect=support.graphs:build_counting"
+    graphs = (
+        "counting=support.graphs:build_counting,connect=support.graphs:build_counting,"
+        "raw=support.dialect_graphs:raw"
+    )
     return {"approvals_policy": str(path), "approvals_graphs": graphs}
 
 
@@ -216,3 +219,73 @@ async def test_external_users_opt_in_admits_them(harness: Harness) -> None:
     await harness.send(_from("T-other-side", "E-other-side", "approve", value, "WKAZ"))
     await harness.wait_done(started.thread_id)
     assert await votes(harness) == [("WKAZ", 1)]
+
+
+EVIL_LINK = "<https://evil.example/login|View invoice>"
+
+
+def _mrkdwn(value: Any) -> list[str]:
+    """Every string Slack renders as mrkdwn in ``value`` (plain_text shows as typed)."""
+    if isinstance(value, list):
+        return [text for item in value for text in _mrkdwn(item)]
+    if not isinstance(value, dict):
+        return []
+    own = [value["text"]] if value.get("type") == "mrkdwn" else []
+    return own + [text for item in value.values() for text in _mrkdwn(item)]
+
+
+def _outgoing(harness: Harness) -> str:
+    """Everything the bot sent to Slack that Slack renders as mrkdwn, one text per line."""
+    kinds = ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.open")
+    texts: list[str] = []
+    for call in (c for c in harness.fake.calls if c.method in kinds):
+        if isinstance(call.params.get("text"), str):
+            texts.append(call.params["text"])  # a message's text, and its notification
+        texts += _mrkdwn(call.params.get("blocks")) + _mrkdwn(call.params.get("view"))
+    return "\n".join(texts)
+
+
+async def test_untrusted_text_never_pings_or_disguises_a_link(finance: Harness) -> None:
+    """Hole 5: a reject reason pinged the channel; a recipient became a disguised link."""
+    harness = finance
+    run = {"amount": 5000, "recipient": EVIL_LINK, "memo": "<!channel> & <!here>"}
+    started = await harness.start("payments", run, requested_by="UREQ")
+    approval_id = (await harness.approval_ids(started.thread_id))[0]
+    view = await harness.open_form("reject", approval_id, user="UALICE")
+    reason = filled(view, reason="<!channel> " + EVIL_LINK)
+    answer = await harness.submit(view, reason, user="UALICE")
+    assert answer.get("response_action") != "errors", answer
+    await harness.wait_done(started.thread_id)
+
+    async def finished() -> bool:
+        return "Run finished" in _outgoing(harness)
+
+    await eventually(finished)
+    sent = _outgoing(harness)
+    for live in ("<!channel>", "<!here>", "<https://evil", "|View invoice>"):
+        at = sent.find(live)
+        assert at < 0, sent[max(0, at - 300) : at + 100]
+    assert "&lt;!channel&gt;" in sent and "&lt;https://evil.example/login|View invoice&gt;" in sent
+    assert "<@UREQ>" in sent and "<@UALICE>" in sent  # the bot's own mentions still work
+
+
+async def test_untrusted_title_description_and_names_are_escaped(harness: Harness) -> None:
+    """Hole 5: whatever a run's input reaches (title, description, action, argument names)."""
+    payload = {
+        "title": "<!channel> urgent",
+        "description": f"Pay {EVIL_LINK} now",
+        "action": "<!everyone>",
+        "args": {"<!here>": EVIL_LINK, "amount": 5},
+    }
+    started = await harness.start("raw", {"payload": payload}, requested_by="U1> <!channel")
+    approval_id = (await harness.approval_ids(started.thread_id))[0]
+    await harness.open_form("edit", approval_id, user="UALICE")
+    await harness.open_form("reject", approval_id, user="UALICE")
+    cancel = click_payload("cancel", approval_id, user="U1> <!channel")
+    await harness.send(cancel)
+    await harness.click("approve", approval_id, user="UALICE")
+    await told(harness, "UALICE", "")
+    sent = _outgoing(harness)
+    for live in ("<!channel>", "<!here>", "<!everyone>", "<https://evil", "|View invoice>"):
+        at = sent.find(live)
+        assert at < 0, sent[max(0, at - 300) : at + 100]

@@ -21,6 +21,7 @@ from bot.blocks.fields import (
 )
 from bot.blocks.fields_io import OMIT, element_for, plain, read_value, truncate
 from bot.blocks.fields_schema import schema_errors
+from bot.blocks.format import escape
 from bot.blocks.version import encode_ref
 from bot.errors import InvalidEdit
 from graphs.models import Action
@@ -128,7 +129,7 @@ def _json_block(text: str) -> dict[str, Any]:
 
 def _context(action: Action, *, inputs: bool, too_large: bool) -> dict[str, Any]:
     if inputs:
-        text = action.description or "Change any argument, then *Approve edit*."
+        text = escape(action.description or "") or "Change any argument, then *Approve edit*."
     elif too_large:
         text = "These arguments are too large to edit in Slack; approve or reject them as they are."
     else:

@@ -49,4 +49,4 @@ def build_quorum_reply(view: RequestView) -> tuple[str, list[dict[str, Any]]]:
         )
         blocks = [head, *compact]
     state = "needed" if view.pending else "complete"
-    return f"Further approval {state}: {view.title}", blocks
+    return f"Further approval {state}: {clip(escape(view.title), 2900)}", blocks

@@ -25,7 +25,7 @@ def _action_blocks(
     if numbered is not None:
         head = f"*{numbered}. {escape(view.action.name)}*"
         if view.action.description:
-            head += f"\n{clip(view.action.description, 2500)}"
+            head += f"\n{clip(escape(view.action.description), 2500)}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": head}})
     blocks.extend(args_blocks(view))
     if view.pending:
@@ -48,7 +48,10 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     ]
     if view.description:
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": clip(view.description, 3000)}}
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": clip(escape(view.description), 3000)},
+            }
         )
     head = len(blocks)
     many = len(view.actions) > 1
@@ -57,7 +60,7 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
             _action_blocks(action, required=view.required_approvals, numbered=i if many else None)
         )
     tail: list[dict[str, Any]] = []
-    meta = f"Requested by {mention(view.requested_by)} · graph `{view.graph}`"
+    meta = f"Requested by {mention(view.requested_by)} · graph `{escape(view.graph)}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
     if view.deciders and view.pending:
@@ -66,7 +69,7 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
         meta += f" · expires {date_token(view.expires_at)}"
     tail.append(context(meta))
     if view.note:
-        tail.append(context(f"⚠️ {view.note}"))
+        tail.append(context(f"⚠️ {escape(view.note)}"))
     if len(blocks) + len(tail) > MAX_BLOCKS:
         budget = MAX_BLOCKS - head - len(tail)
         blocks = blocks[:head] + compact_action_blocks(
@@ -74,4 +77,4 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
         )
     blocks.extend(tail)
     state = "pending" if view.pending else "decided"
-    return f"Approval {state}: {clip(view.title, 2900)}", blocks
+    return f"Approval {state}: {clip(escape(view.title), 2900)}", blocks

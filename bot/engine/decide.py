@@ -18,6 +18,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from bot.blocks.edit_modal import changed_args
+from bot.blocks.format import mention
 from bot.blocks.inbox import permalink
 from bot.blocks.version import Version
 from bot.engine.deps import Deps
@@ -65,7 +66,7 @@ def _already(approval: Row) -> str:
     if status == "expired":
         return "This request expired before anyone decided. Nothing was changed."
     decision = approval["decision"] or {}
-    who = ", ".join(f"<@{u}>" for u in decision.get("decided_by", []))
+    who = ", ".join(mention(u) for u in decision.get("decided_by", []))
     return f"This request was already {status}{f' by {who}' if who else ''}. Nothing was changed."
 
 

@@ -78,7 +78,8 @@ def _action_view(approval: Row, votes: list[Vote]) -> ActionView:
         args=approval["args"],
         status=approval["status"],
         votes=votes,
-        reason=decision.get("reason"),  # a reject's reason, or the text of a response
+        # a reject's reason, or the text of a response; a cancel's "by" names who did it
+        reason=None if approval["status"] == "cancelled" else decision.get("reason"),
         round=int(approval["round"]),
     )
 

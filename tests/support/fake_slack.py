@@ -47,6 +47,18 @@ class FakeSlack:
         """The params of every successful call to ``method``, in order."""
         return [c.params for c in self.calls if c.method == method]
 
+    def button_value(self, approval_id: int) -> str | None:
+        """The value of the approval's buttons in the latest message that shows them."""
+        for call in reversed(self.calls):
+            if call.method not in ("chat.postMessage", "chat.update"):
+                continue
+            for block in call.params.get("blocks") or []:
+                for element in block.get("elements") or []:
+                    value = element.get("value") if isinstance(element, dict) else None
+                    if isinstance(value, str) and value.startswith(f"{approval_id}:"):
+                        return value
+        return None
+
     def fail(self, method: str, status: int, count: int, retry_after: int = 1) -> None:
         """Answer the next ``count`` calls to ``method`` with ``status`` (0 drops them)."""
         self.faults[method] = Fault(status, count, retry_after)

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.blocks.version import encode_ref
+from bot.blocks.version import Version, encode_ref, parse_ref
 from bot.engine.deps import Deps
 from bot.engine.flow import RunStarted, start_run
 
@@ -108,6 +108,12 @@ class Harness:
         if value is None and isinstance(approval_id, int):
             value = await self.value_of(approval_id)
         return await self.send(click_payload(kind, approval_id, user=user, value=value))
+
+    async def version_of(self, approval_id: int) -> Version:
+        """The approval's current version, for calling the engine's ``decide`` directly."""
+        ref = parse_ref(await self.value_of(approval_id))
+        assert ref is not None, approval_id
+        return ref.version
 
     async def value_of(self, approval_id: int) -> str:
         """The value of the approval's buttons at its current version."""

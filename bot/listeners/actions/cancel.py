@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from bot.blocks.format import mention
 from bot.engine.close import close_request
 from bot.engine.deps import Deps
 from bot.listeners.common import (
@@ -44,7 +45,7 @@ async def handle_cancel(deps: Deps, body: dict[str, Any]) -> None:
             int(context["request_id"]),
             status="cancelled",
             actor=user,
-            reason=f"cancelled by <@{user}>",
+            reason=f"cancelled by {mention(user)}",
         )
     except DB_DOWN:
         await tell(deps, body, DB_DOWN_TEXT)
