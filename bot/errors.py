@@ -35,6 +35,14 @@ class InvalidEdit(ApprovalError):
         self.errors = errors
 
 
+class InvalidInput(ApprovalError):
+    """A run cannot start with what was given; ``field`` names the offending field."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class Unavailable(ApprovalError):
     """A dependency (Postgres, Slack) is down: try again shortly; nothing was changed."""
 
