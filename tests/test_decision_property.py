@@ -184,7 +184,7 @@ def _check_one(harness: Harness, loop: asyncio.AbstractEventLoop, case: tuple[An
             assert not done or kind == "expire" or user == REQUESTER, "a stranger cancelled"
             assert not (done and model.closed)
             model.closed |= done
-            model.expired |= kind == "expire"
+            model.expired |= done and kind == "expire"
             continue
         if kind == "replay":
             if model.last is None:

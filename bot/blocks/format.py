@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-_SLACK_ID = re.compile(r"[UWBS][A-Z0-9]{2,}")
+_SLACK_ID = re.compile(r"[UWBS][A-Z0-9]+")
 
 
 def clip(text: str, limit: int) -> str:

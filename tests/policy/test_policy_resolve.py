@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from bot.errors import ConfigError
-from bot.policy import Policy, PolicyBook, expand_approvers, load_policy_file, parse_policy
+from bot.policy import (
+    Policy,
+    PolicyBook,
+    expand_approvers,
+    load_policy_file,
+    parse_policy,
+    stricter,
+)
 from graphs.models import Action, ApprovalRequest, DecisionKind
 
 SETTINGS = Policy(channel="C0SETTINGS", timeout_s=86_400)
@@ -243,3 +250,23 @@ def test_batch_approvers_intersect_and_anyone_adds_no_restriction() -> None:
     assert resolution.policy.approvers == ("U02",)
     assert resolution.policy.allow_self_approval is False
     assert resolution.warnings == ()
+
+
+def test_an_edited_request_needs_both_policies_at_once() -> None:
+    posted = Policy(approvers=("S0FINANCE",), required_approvals=1, timeout_s=7200)
+    edited = Policy(
+        approvers=("U0CFO",),
+        required_approvals=2,
+        timeout_s=86_400,
+        allowed_decisions=("approve", "reject"),
+        allow_self_approval=True,
+        external_users=True,
+    )
+    both = stricter(posted, edited)
+    assert (both.required_approvals, both.timeout_s) == (2, 7200)
+    assert both.allowed_decisions == ("approve", "reject")
+    assert not both.allow_self_approval and not both.external_users
+    members = {"S0FINANCE": ["U0CFO", "U0BOB"]}
+    assert expand_approvers(both, group_members=members) == {"U0CFO"}
+    # an edit back to arguments the posted policy covers needs no less than it did
+    assert stricter(posted, Policy()) == posted
