@@ -289,3 +289,26 @@ async def test_untrusted_title_description_and_names_are_escaped(harness: Harnes
     for live in ("<!channel>", "<!here>", "<!everyone>", "<https://evil", "|View invoice>"):
         at = sent.find(live)
         assert at < 0, sent[max(0, at - 300) : at + 100]
+
+
+async def test_a_form_opened_on_an_older_version_records_nothing(finance: Harness) -> None:
+    """Hole 2, modals: the form names its version; a forged or stale one is refused."""
+    harness = finance
+    thread_id, approval_id = await pending(harness, 20_000, "acme")
+    alices = await harness.open_form("edit", approval_id, user="UALICE")
+    alices_reject = await harness.open_form("reject", approval_id, user="UALICE")
+    answer = await edit(harness, approval_id, user="UBOB", amount="30000")
+    assert answer.get("response_action") != "errors", answer
+
+    answer = await harness.submit(alices, filled(alices, amount="1"), user="UALICE")
+    assert answer["response_action"] == "errors" and "changed" in json.dumps(answer)
+    answer = await harness.submit(alices_reject, filled(alices_reject), user="UALICE")
+    assert answer["response_action"] == "errors" and "changed" in json.dumps(answer)
+    for forged in (str(approval_id), f"{approval_id}:2:{'0' * 16}", "1:1:x", "", "null"):
+        view = dict(alices, private_metadata=forged)
+        answer = await harness.submit(view, filled(alices, amount="1"), user="UALICE")
+        assert answer["response_action"] == "errors", forged
+    assert await votes(harness) == [("UBOB", 2)]
+    rows = await harness.rows("SELECT status, args FROM approvals")
+    assert rows[0]["status"] == "pending" and rows[0]["args"]["amount"] == 30000
+    assert await harness.run_status(thread_id) == "waiting"
