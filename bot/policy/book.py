@@ -12,7 +12,11 @@ the fields it names:
    applies, in this order — rules of ``[defaults]``, of the graph, of ``[actions.A]``,
    of ``[graphs.G.actions.A]``, each section's rules in file order — so a later match
    overrides an earlier one (write thresholds in ascending order);
-7. the interrupt's own ``approval`` block (invalid fields are ignored with a warning).
+7. the interrupt's own ``approval`` block (invalid fields are ignored with a warning),
+   which may only *tighten* what the file says: more approvals, fewer approvers (a
+   decider must be on both lists), fewer decisions, a shorter timeout, self-approval
+   or external users switched off, and a channel only where the file names none. With
+   ``graph_may_relax = true`` in ``[graphs.G]`` the block overrides the file outright.
 
 ``allowed_decisions`` is then narrowed to what the action itself accepts (an Agent
 Inbox ``config`` or a middleware ``review_config``), and a ``reminder_s`` not shorter
@@ -36,6 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.policy.conditions import Condition
+from bot.policy.floor import tighten
 from bot.policy.model import Policy, PolicyPatch, apply_patch, lenient_patch, ordered_decisions
 from graphs.models import Action, ApprovalRequest, DecisionKind
 
@@ -68,6 +73,8 @@ class GraphSection(Section):
     """``[graphs.G]``: a section plus per-action sections for that graph."""
 
     actions: dict[str, Section] = Field(default_factory=dict)
+    # The graph's own ``approval`` block may loosen the file (trusted graphs only).
+    graph_may_relax: bool = False
 
 
 class Resolution(BaseModel):
@@ -140,13 +147,16 @@ class PolicyBook(BaseModel):
     ) -> tuple[Policy, list[str]]:
         sections = self._sections(graph, action.name)
         policy = defaults
-        for section in sections:
-            policy = apply_patch(policy, section.patch)
-        for section in sections:
-            for rule in section.rules:
-                if rule.matches(action.args):
-                    policy = apply_patch(policy, rule.patch)
-        policy = apply_patch(policy, approval)
+        patches = [section.patch for section in sections]
+        patches += [r.patch for s in sections for r in s.rules if r.matches(action.args)]
+        for patch in patches:
+            policy = apply_patch(policy, patch)
+        graph_section = self.graphs.get(graph)
+        if graph_section is not None and graph_section.graph_may_relax:
+            policy = apply_patch(policy, approval)
+        else:
+            pinned = any("channel" in patch.model_fields_set for patch in patches)
+            policy = tighten(policy, approval, pinned_channel=pinned)
         return _fit_to_action(policy, action)
 
 
@@ -194,8 +204,10 @@ def combine_policies(policies: Sequence[Policy]) -> tuple[Policy, list[str]]:
     combined = Policy(
         channel=strictest.channel,
         approvers=approvers,
+        also_approvers=tuple(group for policy in policies for group in policy.also_approvers),
         required_approvals=strictest.required_approvals,
         allow_self_approval=all(policy.allow_self_approval for policy in policies),
+        external_users=all(policy.external_users for policy in policies),
         timeout_s=min(policy.timeout_s for policy in policies),
         allowed_decisions=decisions or ("reject",),
         reminder_s=max(reminders) if reminders else None,
