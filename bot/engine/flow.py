@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.decide import Decided
-from bot.engine.deps import Deps, thread_lock
+from bot.engine.deps import Deps
+from bot.engine.fence import hold_fence
 from bot.engine.post import config_of, sync_run
 from bot.engine.render import render_request
 from bot.engine.resume import resume_request
@@ -17,6 +18,9 @@ from persistence import audit, requests, runs
 from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
+# A click's resume waits this long for another resume of the same thread to end; after
+# that the sweeper takes it, so nothing ever waits on a long-running node.
+LIVE_WAIT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,8 @@ async def start_run(
             actor=requested_by,
             detail={"graph": graph, "input": input},
         )
-    async with thread_lock(deps.pool, thread_id):
+    async with hold_fence(deps, thread_id) as fence:
+        assert fence is not None  # a brand-new thread: nobody else can hold it
         await compiled.ainvoke(input, config_of(thread_id))
     status = await sync_run(deps, thread_id)
     async with deps.pool.connection() as conn:
@@ -81,7 +86,7 @@ async def _render_and_resume(deps: Deps, decided: Decided) -> None:
     render = asyncio.ensure_future(render_request(deps, decided.request_id))
     try:
         if decided.complete:
-            await resume_request(deps, decided.request_id)
+            await resume_request(deps, decided.request_id, wait_s=LIVE_WAIT_S)
     finally:
         # A failed rewrite is flagged for the sweeper; never leave its error unretrieved.
         await asyncio.gather(render, return_exceptions=True)

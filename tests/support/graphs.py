@@ -66,3 +66,69 @@ def build_counting(checkpointer: BaseCheckpointSaver) -> Any:
     graph.add_edge("execute", END)
     return graph.compile(checkpointer=checkpointer)
 
+
+
+class LedgerState(TypedDict, total=False):
+    amount: float
+    ledger: str  # a file outside Postgres, as a payment provider would be
+    delay_s: float
+    allowed: list[str]
+    decision: dict[str, Any]
+    status: str
+
+
+def ask_ledger(state: LedgerState) -> dict[str, Any]:
+    approval: dict[str, Any] = {}
+    if state.get("allowed"):
+        approval["allowed_decisions"] = state["allowed"]
+    answer = interrupt({
+        "title": f"Pay {state['amount']}",
+        "action": "pay",
+        "args": {"amount": state["amount"]},
+        **({"approval": approval} if approval else {}),
+    })
+    return {"decision": answer}
+
+
+async def pay_to_ledger(state: LedgerState, config: RunnableConfig) -> dict[str, Any]:
+    """The side effect: one line appended to a file per execution of this node."""
+    decision = state["decision"]
+    if state.get("delay_s"):
+        await asyncio.sleep(state["delay_s"])
+    if decision["action"] == "reject":
+        return {"status": "rejected"}
+    thread_id = config.get("configurable", {})["thread_id"]
+    line = f"{thread_id} {decision.get('decision_id')} {decision['args']['amount']}\n"
+    await asyncio.to_thread(_append, state["ledger"], line)
+    return {"status": "paid"}
+
+
+def _append(path: str, line: str) -> None:
+    with open(path, "a") as out:
+        out.write(line)
+
+
+def build_ledger(checkpointer: BaseCheckpointSaver) -> Any:
+    """A one-interrupt payment graph whose side effect appends to a file."""
+    graph = StateGraph(LedgerState)
+    graph.add_node("ask", ask_ledger)
+    graph.add_node("execute", pay_to_ledger)
+    graph.add_edge(START, "ask")
+    graph.add_edge("ask", "execute")
+    graph.add_edge("execute", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def ask_bytes(state: State) -> dict[str, Any]:
+    answer = interrupt({"title": "Upload a blob", "action": "upload",
+                        "args": {"blob": b"\x00\xffPNG", "name": "logo.png"}})
+    return {"decision": answer}
+
+
+def build_bytes(checkpointer: BaseCheckpointSaver) -> Any:
+    """A graph whose interrupt value holds ``bytes``, which JSON cannot carry."""
+    graph = StateGraph(State)
+    graph.add_node("ask", ask_bytes)
+    graph.add_edge(START, "ask")
+    graph.add_edge("ask", END)
+    return graph.compile(checkpointer=checkpointer)

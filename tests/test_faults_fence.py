@@ -1,0 +1,136 @@
+"""The fence under real faults: a slow node's backends killed, Postgres restarted.
+
+The side effect appends to a file outside Postgres, as a payment API would. Two ``serve``
+processes sweep every half second, so a lost fence would be taken at once and the node
+run again; each trial must pay exactly once and audit exactly one execution attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from bot.engine.flow import start_run
+
+from support.fake_slack import FakeSlack
+from support.harness import eventually
+from support.procs import Procs, Served, engine, procs
+
+TRIALS = 5
+NODE_S = 1.5
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[Any]:
+    """A private embedded server this test may restart without hurting others."""
+    import pgserver
+
+    data_dir = tempfile.mkdtemp(prefix="approvals-fence-pg-")  # postgres runs unprivileged
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    yield server
+    server.cleanup()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def _rows(deps: Any, sql: str, *params: Any) -> list[dict[str, Any]]:
+    async with deps.pool.connection() as conn:
+        cur = await conn.execute(sql, params)
+        return list(await cur.fetchall())
+
+
+async def _trial(
+    deps: Any, group: Procs, served: Served, ledger: Path, fault: Callable[[], Awaitable[None]]
+) -> str:
+    """Approve a slow payment, inject ``fault`` while its node runs, wait for the end."""
+    started = await start_run(
+        deps, "ledger", {"amount": 7, "ledger": str(ledger), "delay_s": NODE_S},
+        channel="C0APPROVALS", requested_by="UREQ",
+    )
+    thread_id = started.thread_id
+    rows = await _rows(deps, "SELECT a.id FROM approvals a JOIN requests r "
+                             "ON r.id = a.request_id WHERE r.thread_id = %s", thread_id)
+    assert await group.click(served, "approve", int(rows[0]["id"]), user="UALICE") == 200
+
+    async def running() -> bool:
+        return bool(await _rows(deps, "SELECT 1 FROM audit_log WHERE thread_id = %s "
+                                      "AND event = 'resume_started'", thread_id))
+
+    await eventually(running, timeout=30)
+    await asyncio.sleep(0.3)  # inside the node's sleep, before its side effect
+    await fault()
+
+    async def done() -> bool:
+        try:
+            rows = await _rows(deps, "SELECT status FROM runs WHERE thread_id = %s", thread_id)
+        except psycopg.OperationalError:
+            return False
+        return rows[0]["status"] == "done"
+
+    await eventually(done, timeout=60)
+    return thread_id
+
+
+async def _check(deps: Any, group: Procs, ledger: Path, thread_ids: list[str]) -> None:
+    # Two more sweep passes on each process: a second execution would have started by now.
+    await asyncio.sleep(1.5)
+    lines = (await asyncio.to_thread(ledger.read_text)).splitlines()
+    for thread_id in thread_ids:
+        paid = [line for line in lines if line.startswith(thread_id)]
+        assert len(paid) == 1, f"{thread_id} paid {len(paid)} times"
+        attempts = await _rows(deps, "SELECT detail FROM audit_log WHERE thread_id = %s "
+                                     "AND event = 'resume_started'", thread_id)
+        assert len(attempts) == 1, attempts
+        assert paid[0].split()[1] == attempts[0]["detail"]["decision_id"]
+    assert all(s.proc.returncode is None for s in group.started)
+
+
+async def test_killing_the_fence_holders_backends_never_pays_twice(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "ledger.txt"
+    ledger.touch()
+    async with engine(database_url, fake_slack) as deps, \
+            procs(database_url, fake_slack, tmp_path) as group:
+        a, _ = await asyncio.gather(group.serve(APPROVALS_SWEEP_S="0.5"),
+                                    group.serve(APPROVALS_SWEEP_S="0.5"))
+
+        async def kill_backends() -> None:
+            killed = await _rows(
+                deps,
+                "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            assert killed  # the serve processes' connections, the lease renewer's among them
+
+        threads = [await _trial(deps, group, a, ledger, kill_backends) for _ in range(TRIALS)]
+        await _check(deps, group, ledger, threads)
+
+
+async def test_restarting_postgres_during_a_slow_node_never_pays_twice(
+    own_postgres: Any, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+    url = own_postgres.get_uri()
+    ledger = tmp_path / "ledger.txt"
+    ledger.touch()
+
+    def restart() -> None:
+        pg_ctl(["-w", "-m", "fast", "restart"], pgdata=own_postgres.pgdata,
+               user=own_postgres.system_user, timeout=30)
+
+    async def restart_postgres() -> None:
+        await asyncio.to_thread(restart)
+
+    async with engine(url, fake_slack) as deps, procs(url, fake_slack, tmp_path) as group:
+        a, _ = await asyncio.gather(group.serve(APPROVALS_SWEEP_S="0.5"),
+                                    group.serve(APPROVALS_SWEEP_S="0.5"))
+        threads = [await _trial(deps, group, a, ledger, restart_postgres) for _ in range(TRIALS)]
+        await _check(deps, group, ledger, threads)
