@@ -1,13 +1,27 @@
-"""Close a pending request without a person's approval: it expired, or it was cancelled."""
+"""Close a pending request without a person's approval: it expired, or it was cancelled.
+
+The outcome, for every dialect: when every open action allows a rejection, the run is
+resumed with a rejection carrying the reason. When one does not (generic
+``allowed_decisions`` without ``reject``, Agent Inbox ``allow_ignore: false``, a
+middleware review config without ``reject``), nothing is invented on the graph's behalf:
+the request and its run are marked failed, the message says why, and the run is left
+waiting at its interrupt.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from bot.engine.decide import Decided, _complete_if_done
 from bot.engine.deps import Deps
-from graphs.models import ActionDecision
-from persistence import audit, requests
+from graphs.models import ALL_DECISIONS, ActionDecision
+from persistence import audit, requests, runs
+
+NO_REJECT = "it {status}, and this request does not allow a rejection, so the run was left waiting"
+
+
+def _rejectable(approval: dict[str, Any]) -> bool:
+    return "reject" in approval["action"].get("allowed", ALL_DECISIONS)
 
 
 async def close_request(
@@ -24,9 +38,9 @@ async def close_request(
         request = await requests.lock_request(conn, request_id)
         if request is None or request["status"] != "pending":
             return None
-        for approval in await requests.approvals_of(conn, request_id):
-            if approval["status"] != "pending":
-                continue
+        open_ = [a for a in await requests.approvals_of(conn, request_id)
+                 if a["status"] == "pending"]
+        for approval in open_:
             decision = ActionDecision(
                 kind="reject",
                 args=approval["args"],
@@ -50,5 +64,15 @@ async def close_request(
             actor=actor,
             reason=reason,
         )
-        complete = await _complete_if_done(conn, request)
-    return Decided(request_id, request["thread_id"], complete)
+        if all(_rejectable(a) for a in open_):
+            complete = await _complete_if_done(conn, request)
+            return Decided(request_id, request["thread_id"], complete)
+        error = NO_REJECT.format(status=status)
+        await requests.set_failed(conn, request_id, error=error)
+        await requests.set_render_needed(conn, request_id, True)
+        await runs.set_run_status(conn, request["thread_id"], "failed")
+        await audit.record(
+            conn, "not_resumed", thread_id=request["thread_id"], request_id=request_id,
+            reason=error,
+        )
+    return Decided(request_id, request["thread_id"], False)

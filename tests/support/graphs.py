@@ -73,6 +73,7 @@ class LedgerState(TypedDict, total=False):
     ledger: str  # a file outside Postgres, as a payment provider would be
     delay_s: float
     allowed: list[str]
+    timeout_s: int
     decision: dict[str, Any]
     status: str
 
@@ -81,6 +82,8 @@ def ask_ledger(state: LedgerState) -> dict[str, Any]:
     approval: dict[str, Any] = {}
     if state.get("allowed"):
         approval["allowed_decisions"] = state["allowed"]
+    if state.get("timeout_s"):
+        approval["timeout_s"] = state["timeout_s"]
     answer = interrupt({
         "title": f"Pay {state['amount']}",
         "action": "pay",
