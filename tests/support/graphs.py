@@ -74,6 +74,7 @@ class LedgerState(TypedDict, total=False):
     delay_s: float
     allowed: list[str]
     timeout_s: int
+    approvers: list[str]
     decision: dict[str, Any]
     status: str
 
@@ -84,6 +85,8 @@ def ask_ledger(state: LedgerState) -> dict[str, Any]:
         approval["allowed_decisions"] = state["allowed"]
     if state.get("timeout_s"):
         approval["timeout_s"] = state["timeout_s"]
+    if state.get("approvers"):
+        approval["approvers"] = state["approvers"]
     answer = interrupt({
         "title": f"Pay {state['amount']}",
         "action": "pay",
