@@ -107,3 +107,18 @@ async def unrendered(conn: AsyncConnection[Any], *, before: datetime, now: datet
 async def left_running(conn: AsyncConnection[Any], *, before: datetime) -> list[str]:
     """Runs marked running with no open request, untouched since ``before``."""
     return [str(r["thread_id"]) for r in await _rows(conn, LEFT_RUNNING, (before,))]
+
+
+BACKOFF_POST = """
+UPDATE requests
+SET post_lease_until = now() + make_interval(secs => least(600, 5 * power(2, post_attempts)))
+WHERE id = %s RETURNING post_attempts
+"""
+
+
+async def backoff_post(conn: AsyncConnection[Any], request_id: int) -> int:
+    """After a failed post, wait 10 s, 20 s, 40 s, … (at most 10 minutes) before the next
+    try; returns the attempts so far."""
+    cur = await conn.execute(BACKOFF_POST, (request_id,))
+    row = await cur.fetchone()
+    return int(row["post_attempts"]) if row else 0

@@ -31,15 +31,19 @@ class RunStarted:
     graph: str
     status: str
     request_ids: list[int]
+    error: str | None = None  # why the run failed (``status == "failed"``)
 
     def as_json(self) -> dict[str, Any]:
         """The ``run --json`` and ``POST /api/runs`` answer."""
-        return {
+        answer: dict[str, Any] = {
             "thread_id": self.thread_id,
             "graph": self.graph,
             "status": self.status,
             "requests": self.request_ids,
         }
+        if self.error:
+            answer["error"] = self.error
+        return answer
 
 
 async def start_run(
@@ -67,6 +71,10 @@ async def start_run(
     status = await sync_run(deps, thread_id)
     async with deps.pool.connection() as conn:
         open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]
+        row = await runs.get_run(conn, thread_id)
+    if row is not None and row["status"] == "failed":
+        error = (row["outcome"] or {}).get("error") or "the run failed"
+        return RunStarted(thread_id, graph, "failed", open_ids, error)
     return RunStarted(thread_id, graph, status, open_ids)
 
 

@@ -8,6 +8,8 @@ count how many times an action really ran, across processes.
 from __future__ import annotations
 
 import asyncio
+import re
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from langchain_core.runnables import RunnableConfig
@@ -125,15 +127,23 @@ def build_ledger(checkpointer: BaseCheckpointSaver) -> Any:
     return graph.compile(checkpointer=checkpointer)
 
 
-def ask_bytes(state: State) -> dict[str, Any]:
-    answer = interrupt({"title": "Upload a blob", "action": "upload",
-                        "args": {"blob": b"\x00\xffPNG", "name": "logo.png"}})
+class BlobState(TypedDict, total=False):
+    odd: bool
+    decision: dict[str, Any]
+
+
+def ask_bytes(state: BlobState) -> dict[str, Any]:
+    args: dict[str, Any] = {"blob": b"\x00\xffPNG", "name": "logo.png",
+                            "at": datetime(2026, 1, 2, 3, 4, tzinfo=UTC), "tags": {"b", "a"}}
+    if state.get("odd"):
+        args["match"] = re.compile("^acme-[0-9]+$")  # checkpointable, but no JSON form
+    answer = interrupt({"title": "Upload a blob", "action": "upload", "args": args})
     return {"decision": answer}
 
 
 def build_bytes(checkpointer: BaseCheckpointSaver) -> Any:
-    """A graph whose interrupt value holds ``bytes``, which JSON cannot carry."""
-    graph = StateGraph(State)
+    """A graph whose interrupt value holds ``bytes``, a datetime and a set (or a regex)."""
+    graph = StateGraph(BlobState)
     graph.add_node("ask", ask_bytes)
     graph.add_edge(START, "ask")
     graph.add_edge("ask", END)
