@@ -134,3 +134,59 @@ async def test_restarting_postgres_during_a_slow_node_never_pays_twice(
                                     group.serve(APPROVALS_SWEEP_S="0.5"))
         threads = [await _trial(deps, group, a, ledger, restart_postgres) for _ in range(TRIALS)]
         await _check(deps, group, ledger, threads)
+
+
+async def test_a_replaced_owner_cannot_extend_the_checkpoint_chain(
+    harness: Any, tmp_path: Path
+) -> None:
+    from langgraph.types import Command
+
+    from bot.engine.fence import hold_fence
+    from bot.engine.resume import DURABILITY
+    from persistence.leases import FenceLost
+
+    ledger = tmp_path / "ledger.txt"
+    started = await harness.start("ledger", {"amount": 2, "ledger": str(ledger)})
+    graph = harness.deps.graphs.build("ledger", harness.deps.checkpointer)
+    config = {"configurable": {"thread_id": started.thread_id}}
+    (pending,) = (await graph.aget_state(config)).interrupts
+    value = {"action": "approve", "args": {"amount": 2}, "decision_id": "d1"}
+    with pytest.raises(FenceLost):
+        async with hold_fence(harness.deps, started.thread_id) as fence:
+            assert fence is not None
+            # Another instance took the lease over (as after a lapse): the epoch moved on.
+            await harness.rows("UPDATE thread_leases SET owner = 'other', epoch = epoch + 1 "
+                               "WHERE thread_id = %s RETURNING epoch", started.thread_id)
+            await graph.ainvoke(Command(resume={pending.id: value}), config,
+                                durability=DURABILITY)
+    state = await graph.aget_state(config)
+    assert [i.id for i in state.interrupts] == [pending.id]  # the chain did not move
+    assert not ledger.exists()  # refused before the node ran
+    lease = await harness.rows("SELECT owner, epoch FROM thread_leases WHERE thread_id = %s",
+                               started.thread_id)
+    assert lease[0]["owner"] == "other"  # the stale owner did not release someone else's
+
+
+async def test_a_lease_is_taken_over_only_once_it_lapses(database_url: str) -> None:
+    from persistence import leases
+    from persistence.migrations import migrate
+    from persistence.pool import open_pool
+
+    pool = await open_pool(database_url, max_size=4)
+    try:
+        await pool.wait()
+        await migrate(pool)
+        async with pool.connection() as conn:
+            first = await leases.acquire(conn, "t1", owner="A", ttl_s=1)
+            assert first is not None and first.epoch == 1
+            assert await leases.acquire(conn, "t1", owner="B", ttl_s=1) is None  # A is live
+            assert await leases.renew(conn, first, ttl_s=1)
+        await asyncio.sleep(1.2)  # A stops renewing: its lease lapses
+        async with pool.connection() as conn:
+            second = await leases.acquire(conn, "t1", owner="B", ttl_s=30)
+            assert second is not None and second.epoch == 2
+            assert not await leases.renew(conn, first, ttl_s=1)  # A learns it lost the fence
+            await leases.release(conn, first)  # a no-op for a replaced owner
+            assert await leases.acquire(conn, "t1", owner="C", ttl_s=1) is None
+    finally:
+        await pool.close()

@@ -12,7 +12,7 @@ from bot.engine.deps import Deps
 from bot.engine.fence import hold_fence
 from bot.engine.post import config_of, sync_run
 from bot.engine.render import render_request
-from bot.engine.resume import resume_request
+from bot.engine.resume import DURABILITY, resume_request
 from bot.errors import NotFound
 from persistence import audit, requests, runs
 from persistence.pool import DB_DOWN
@@ -67,7 +67,7 @@ async def start_run(
         )
     async with hold_fence(deps, thread_id) as fence:
         assert fence is not None  # a brand-new thread: nobody else can hold it
-        await compiled.ainvoke(input, config_of(thread_id))
+        await compiled.ainvoke(input, config_of(thread_id), durability=DURABILITY)
     status = await sync_run(deps, thread_id)
     async with deps.pool.connection() as conn:
         open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]

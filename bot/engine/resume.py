@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.errors import GraphInterrupt
 from langgraph.types import Command
@@ -20,6 +20,9 @@ from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
 MAX_RESUME_ATTEMPTS = 3
+# Each step's checkpoint is written (and its fence checked) before the next step starts,
+# so an owner that lost its lease stops at the next step instead of running on.
+DURABILITY: Literal["sync"] = "sync"
 _KEYS = uuid.UUID("6f1c2b0e-6a43-4c8e-9d0a-0a7e55a1d3c1")
 
 
@@ -108,10 +111,12 @@ async def _invoke(deps: Deps, row: dict[str, Any], run: dict[str, Any]) -> None:
     match = pending.get(row["interrupt_id"])
     if match is not None and value_hash(match.value) == row["value_hash"]:
         value = with_decision_id(row["resume_value"], decision_id_of(row))
-        await graph.ainvoke(Command(resume={row["interrupt_id"]: value}), config)
+        await graph.ainvoke(
+            Command(resume={row["interrupt_id"]: value}), config, durability=DURABILITY
+        )
     elif state.next and not state.interrupts:
         # The resume was taken before a crash but the run did not finish: continue it.
-        await graph.ainvoke(None, config)
+        await graph.ainvoke(None, config, durability=DURABILITY)
 
 
 async def _note_failure(deps: Deps, row: dict[str, Any], exc: Exception) -> None:
