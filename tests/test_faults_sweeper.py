@@ -124,3 +124,21 @@ async def test_a_fifteen_second_node_does_not_hold_up_expiry(
         events = await rows("SELECT event FROM audit_log WHERE thread_id = %s",
                             quick.thread_id)
         assert "expired" in {e["event"] for e in events}
+
+
+async def test_cancelling_a_reject_less_request_closes_it_and_says_why(
+    harness: Harness, tmp_path: Path
+) -> None:
+    thread_id, request_id = await _start(harness, tmp_path, allowed=["approve", "edit"])
+    approval_id = (await harness.approval_ids(thread_id))[0]
+    status, _ = await harness.click("cancel", approval_id, user="UREQ")
+    assert status == 200
+
+    async def shown() -> bool:
+        return any("does not allow a rejection" in str(u["blocks"])
+                   for u in harness.fake.of("chat.update"))
+
+    await eventually(shown)
+    assert await _status(harness, request_id) == "failed"
+    assert await harness.run_status(thread_id) == "failed"
+    assert harness.fake.of("chat.postEphemeral") == []  # nothing went wrong to explain

@@ -33,8 +33,6 @@ async def acquire_fence(deps: Deps, thread_id: str, *, wait_s: float = 0.0) -> F
                 conn, thread_id, owner=deps.owner, ttl_s=deps.lease_ttl_s
             )
         if fence is not None:
-            if fence.epoch > 1:
-                METRICS.inc("approvals_lease_acquired_total", kind="again")
             return fence
         if loop.time() >= deadline:
             METRICS.inc("approvals_lease_busy_total")
@@ -97,7 +95,8 @@ async def hold_fence(
     try:
         yield fence
     except asyncio.CancelledError:
-        if fence.lost:
+        if fence.lost:  # our own heartbeat's cancel: turn it into the error it stands for
+            holder.uncancel()
             raise FenceLost(f"lease on thread {thread_id} was taken over") from None
         raise
     finally:
