@@ -190,3 +190,31 @@ async def test_a_lease_is_taken_over_only_once_it_lapses(database_url: str) -> N
             assert await leases.acquire(conn, "t1", owner="C", ttl_s=1) is None
     finally:
         await pool.close()
+
+
+async def test_an_owner_whose_lease_is_taken_over_stops_mid_node(
+    harness: Any, tmp_path: Path
+) -> None:
+    from bot.engine.decide import decide
+    from bot.engine.resume import resume_request
+    from bot.metrics import METRICS
+
+    ledger = tmp_path / "ledger.txt"
+    harness.deps.lease_ttl_s = 0.6  # a heartbeat every 0.2 s
+    started = await harness.start("ledger", {"amount": 2, "ledger": str(ledger), "delay_s": 5})
+    (approval_id,) = await harness.approval_ids(started.thread_id)
+    decided = await decide(harness.deps, approval_id, user="UALICE", kind="approve")
+    lost = METRICS.value("approvals_lease_lost_total")
+    resuming = asyncio.ensure_future(resume_request(harness.deps, decided.request_id))
+
+    async def running() -> bool:
+        return bool(await harness.rows("SELECT 1 FROM audit_log WHERE event = 'resume_started'"))
+
+    await eventually(running)
+    await harness.rows("UPDATE thread_leases SET owner = 'other', epoch = epoch + 1 "
+                       "WHERE thread_id = %s RETURNING epoch", started.thread_id)
+    assert await asyncio.wait_for(resuming, 4) is False  # stopped inside the 5 s node
+    assert METRICS.value("approvals_lease_lost_total") == lost + 1
+    assert not ledger.exists()
+    rows = await harness.rows("SELECT status FROM requests WHERE id = %s", decided.request_id)
+    assert rows[0]["status"] == "decided"  # left for the lease's new owner
