@@ -64,3 +64,14 @@ async def test_a_transient_failure_is_backed_off_then_posted(harness: Harness) -
     await sweep_once(harness.deps, grace_s=0)
     rows = await harness.rows("SELECT post_attempts, message_ts, status FROM requests")
     assert rows[0]["message_ts"] is not None and rows[0]["status"] == "pending"
+
+
+async def test_a_rewrite_refused_for_good_is_not_retried(harness: Harness) -> None:
+    started = await harness.start("counting", {"amount": 5, "recipient": "acme"})
+    (approval_id,) = await harness.approval_ids(started.thread_id)
+    harness.fake.errors["chat.update"] = "is_archived"
+    status, _ = await harness.click("approve", approval_id, user="UALICE")
+    assert status == 200
+    await harness.wait_done(started.thread_id)
+    rows = await harness.rows("SELECT render_needed FROM requests")
+    assert rows[0]["render_needed"] is False  # the sweeper will not retry it every pass
