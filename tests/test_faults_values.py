@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from bot.engine.jsonsafe import json_safe
 
 from support.harness import Harness
@@ -43,3 +48,16 @@ async def test_a_value_with_no_json_form_fails_the_run_visibly(harness: Harness)
 def test_json_safe_keeps_json_and_converts_the_rest() -> None:
     assert json_safe({"a": [1, 2.5, None, True, "x"]}) == {"a": [1, 2.5, None, True, "x"]}
     assert json_safe({1: (1, 2), "f": float("nan")}) == {"1": [1, 2], "f": "nan"}
+
+
+def test_a_value_hash_is_the_same_in_every_process(repo_root: Path) -> None:
+    code = ("from bot.engine.post import value_hash; "
+            "print(value_hash({'tags': {'alpha', 'beta', 'gamma', 'delta'}, 'b': b'x'}))")
+    hashes = {
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)}, check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(hashes) == 1  # a resume on another instance recognises the interrupt

@@ -40,8 +40,16 @@ def config_of(thread_id: str) -> RunnableConfig:
 
 
 def value_hash(value: Any) -> str:
-    """A stable digest of an interrupt value (tells a repeated interrupt id apart)."""
-    text = json.dumps(value, sort_keys=True, default=str)
+    """A stable digest of an interrupt value (tells a repeated interrupt id apart).
+
+    Taken over the JSON-safe form, so it is the same in every process (``str`` of a set
+    is not: string hashing is seeded per process).
+    """
+    try:
+        safe = json_safe(value)
+    except Unrepresentable:
+        safe = repr(value)
+    text = json.dumps(safe, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
