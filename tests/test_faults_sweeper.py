@@ -142,3 +142,13 @@ async def test_cancelling_a_reject_less_request_closes_it_and_says_why(
     assert await _status(harness, request_id) == "failed"
     assert await harness.run_status(thread_id) == "failed"
     assert harness.fake.of("chat.postEphemeral") == []  # nothing went wrong to explain
+
+
+async def test_a_failed_rows_error_is_shown_escaped(harness: Harness, tmp_path: Path) -> None:
+    _, request_id = await _start(harness, tmp_path)
+    await harness.rows("UPDATE requests SET status = 'failed', render_needed = true, "
+                       "last_error = 'bad value <!channel> <https://x|y>' WHERE id = %s "
+                       "RETURNING id", request_id)
+    await sweep_once(harness.deps, grace_s=0)
+    shown = str(harness.fake.of("chat.update")[-1]["blocks"])
+    assert "&lt;!channel&gt;" in shown and "<!channel>" not in shown
