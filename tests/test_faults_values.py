@@ -9,7 +9,9 @@ from pathlib import Path
 
 from bot.engine.jsonsafe import json_safe
 
+from support.fake_slack import FakeSlack
 from support.harness import Harness
+from support.procs import bot_env, run_cli
 
 
 async def test_bytes_datetimes_and_sets_are_stored_and_shown_readably(harness: Harness) -> None:
@@ -61,3 +63,13 @@ def test_a_value_hash_is_the_same_in_every_process(repo_root: Path) -> None:
         for seed in (1, 2, 3)
     }
     assert len(hashes) == 1  # a resume on another instance recognises the interrupt
+
+
+async def test_run_exits_non_zero_for_a_value_with_no_json_form(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    code, out, err = await run_cli("run", "blob", "--input", '{"odd": true}',
+                                   env=bot_env(database_url, fake_slack))
+    assert code == 3, err
+    assert len(out.strip()) == 36  # the thread id, so the audit trail can be read
+    assert "re.Pattern" in err and "Traceback" not in err
