@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from bot.engine.decide import Decided, _complete_if_done
+from bot.engine.decide import Conn, Decided, _complete_if_done
 from bot.engine.deps import Deps
 from graphs.models import ALL_DECISIONS, ActionDecision
 from persistence import audit, requests, runs
@@ -66,13 +66,18 @@ async def close_request(
         )
         if all(_rejectable(a) for a in open_):
             complete = await _complete_if_done(conn, request)
-            return Decided(request_id, request["thread_id"], complete)
-        error = NO_REJECT.format(status=status)
-        await requests.set_failed(conn, request_id, error=error)
-        await requests.set_render_needed(conn, request_id, True)
-        await runs.set_run_status(conn, request["thread_id"], "failed")
-        await audit.record(
-            conn, "not_resumed", thread_id=request["thread_id"], request_id=request_id,
-            reason=error,
-        )
-    return Decided(request_id, request["thread_id"], False)
+        else:
+            complete = await _leave_waiting(conn, request, status)
+    return Decided(request_id, request["thread_id"], complete)
+
+
+async def _leave_waiting(conn: Conn, request: dict[str, Any], status: str) -> bool:
+    """Fail the request and its run without resuming: the graph offered no rejection."""
+    request_id, thread_id = int(request["id"]), request["thread_id"]
+    error = NO_REJECT.format(status=status)
+    await requests.set_failed(conn, request_id, error=error)
+    await requests.set_render_needed(conn, request_id, True)
+    await runs.set_run_status(conn, thread_id, "failed")
+    await audit.record(conn, "not_resumed", thread_id=thread_id, request_id=request_id,
+                       reason=error)
+    return False

@@ -75,17 +75,22 @@ def _narrow(request: ApprovalRequest, policy: Policy) -> ApprovalRequest:
     return request.model_copy(update={"actions": actions})
 
 
+def _normalized(interrupt: Any) -> ApprovalRequest:
+    """The interrupt as a request, from its JSON-safe form (raises Unrepresentable)."""
+    schema = getattr(interrupt, "response_schema", None)
+    return normalize(
+        json_safe(interrupt.value),
+        response_schema=json_safe(schema) if isinstance(schema, dict) else None,
+    )
+
+
 async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> int | None:
     """Normalize, resolve the policy and store one interrupt; None if already stored.
 
     The value is stored in its JSON-safe form; raises :class:`Unrepresentable` when it
     has none.
     """
-    schema = getattr(interrupt, "response_schema", None)
-    request = normalize(
-        json_safe(interrupt.value),
-        response_schema=json_safe(schema) if isinstance(schema, dict) else None,
-    )
+    request = _normalized(interrupt)
     defaults = Policy(
         channel=run["channel"],
         timeout_s=deps.settings.approvals_timeout_s,
