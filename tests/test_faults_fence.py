@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from bot.engine.flow import start_run
+from persistence.pool import DB_DOWN
 
 from support.fake_slack import FakeSlack
 from support.harness import eventually
@@ -69,7 +69,7 @@ async def _trial(
     async def done() -> bool:
         try:
             rows = await _rows(deps, "SELECT status FROM runs WHERE thread_id = %s", thread_id)
-        except psycopg.OperationalError:
+        except DB_DOWN:  # Postgres is still coming back
             return False
         return rows[0]["status"] == "done"
 
