@@ -1,4 +1,4 @@
-"""Cancel: the requester withdraws a pending request; the run takes the reject branch."""
+"""Cancel: the requester withdraws a pending request (see ``close_request`` for the outcome)."""
 
 from __future__ import annotations
 
