@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from bot.errors import ApprovalError
 from bot.settings import Settings
@@ -82,7 +80,3 @@ def setup_logging(level: str | None, *, verbose: bool, serving: bool) -> None:
     logging.captureWarnings(True)  # a library's warning is a log record, shown by level
     logging.getLogger("py.warnings").setLevel(chosen or logging.ERROR)
 
-
-def dump(value: Any) -> str:
-    """JSON for the terminal (dates as ISO-8601)."""
-    return json.dumps(value, default=str, ensure_ascii=False)

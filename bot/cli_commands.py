@@ -15,12 +15,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from bot.cli import dump
 from bot.errors import ConfigError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def dump(value: Any) -> str:
+    """JSON for the terminal (dates as ISO-8601)."""
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -102,13 +106,10 @@ async def pending(settings: Settings, args: argparse.Namespace) -> int:
     """Requests waiting for a decision, oldest first."""
     from bot.audit_view import when
     from bot.runtime import open_deps
+    from persistence.inbox import pending_requests
 
-    sql = """SELECT r.id, r.thread_id, run.graph, r.request->>'title' AS title, r.channel,
-                    r.message_ts, r.created_at, r.expires_at
-             FROM requests r JOIN runs run USING (thread_id)
-             WHERE r.status = 'pending' ORDER BY r.created_at"""
     async with open_deps(settings) as deps, deps.pool.connection() as conn:
-        rows = await (await conn.execute(sql)).fetchall()
+        rows = await pending_requests(conn)
     for row in rows:
         r: dict[str, object] = row
         expires = when(r["expires_at"]) if isinstance(r["expires_at"], datetime) else "never"

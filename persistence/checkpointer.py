@@ -21,9 +21,10 @@ from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMet
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from psycopg import AsyncCursor
 from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
 
 from persistence.leases import CURRENT_FENCE, Fence, check_fence
-from persistence.pool import DB_DOWN, Pool
+from persistence.pool import DB_DOWN, Conn, Pool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,16 +76,30 @@ class FencedPostgresSaver(AsyncPostgresSaver):
 
     @asynccontextmanager
     async def _cursor(self, *, pipeline: bool = False) -> AsyncIterator[AsyncCursor[DictRow]]:
+        # On a pool every operation has a connection of its own, so the saver's one lock
+        # (langgraph issue 7259) would only queue every resume of the process behind
+        # every other: it is taken only on a single shared connection.
         fence = _WRITING.get()
-        if fence is None or not pipeline:
+        if not isinstance(self.conn, AsyncConnectionPool):
             async with super()._cursor(pipeline=pipeline) as cur:
                 yield cur
             return
-        pool: Pool = self.conn  # type: ignore[assignment]
-        async with self.lock, pool.connection() as conn, conn.transaction():
-            async with conn.cursor(binary=True, row_factory=dict_row) as cur:
-                await check_fence(cur, fence)
-                yield cur
+        pool: Pool = self.conn
+        async with pool.connection() as conn:
+            if fence is not None and pipeline:
+                async with conn.transaction(), _dict_cursor(conn) as cur:
+                    await check_fence(cur, fence)
+                    yield cur
+            elif pipeline:
+                async with conn.pipeline(), _dict_cursor(conn) as cur:
+                    yield cur
+            else:
+                async with _dict_cursor(conn) as cur:
+                    yield cur
+
+
+def _dict_cursor(conn: Conn) -> AsyncCursor[DictRow]:
+    return conn.cursor(binary=True, row_factory=dict_row)
 
 
 async def _retrying(write: Callable[[], Awaitable[T]]) -> T:

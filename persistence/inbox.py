@@ -23,6 +23,18 @@ LEFT JOIN votes v ON v.approval_id = a.id AND v.round = a.round
 WHERE r.status = 'pending' AND r.message_ts IS NOT NULL
 GROUP BY r.id, run.requested_by ORDER BY r.created_at LIMIT 200
 """
+SELECT_PENDING = """
+SELECT r.id, r.thread_id, run.graph, r.request->>'title' AS title, r.channel,
+       r.message_ts, r.created_at, r.expires_at
+FROM requests r JOIN runs run USING (thread_id)
+WHERE r.status = 'pending' ORDER BY r.created_at, r.id
+"""
+
+
+async def pending_requests(conn: AsyncConnection[Any]) -> list[Row]:
+    """Every request waiting for a decision, oldest first (the CLI's ``pending``)."""
+    cur = await conn.execute(SELECT_PENDING)
+    return list(await cur.fetchall())
 
 
 async def open_requests(conn: AsyncConnection[Any]) -> list[Row]:

@@ -80,7 +80,10 @@ WHERE id = %s AND message_ts IS NULL
   AND (post_lease_until IS NULL OR post_lease_until < now())
 RETURNING id
 """
-SET_MESSAGE_TS = "UPDATE requests SET message_ts = %s, post_lease_until = NULL WHERE id = %s"
+SET_MESSAGE_TS = """
+UPDATE requests SET message_ts = %s, channel = coalesce(%s, channel), post_lease_until = NULL
+WHERE id = %s
+"""
 SET_QUORUM_TS = "UPDATE requests SET quorum_ts = %s WHERE id = %s"
 CLAIM_QUORUM_POST = """
 UPDATE requests SET quorum_ts = 'posting' WHERE id = %s AND quorum_ts IS NULL RETURNING id
@@ -255,9 +258,11 @@ async def claim_post(conn: Conn, request_id: int, *, lease_s: float) -> bool:
     return await _one(conn, CLAIM_POST, (lease_s, request_id)) is not None
 
 
-async def set_message_ts(conn: Conn, request_id: int, ts: str) -> None:
-    """Save the posted message's ts."""
-    await conn.execute(SET_MESSAGE_TS, (ts, request_id))
+async def set_message_ts(
+    conn: Conn, request_id: int, ts: str, *, channel: str | None = None
+) -> None:
+    """Save the posted message's ts (and the channel id Slack answered with, if given)."""
+    await conn.execute(SET_MESSAGE_TS, (ts, channel, request_id))
 
 
 async def set_quorum_ts(conn: Conn, request_id: int, ts: str | None) -> None:

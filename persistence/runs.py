@@ -22,6 +22,10 @@ UPDATE_RUN_STATUS = """
 UPDATE runs SET status = %s, outcome = coalesce(%s, outcome), updated_at = now()
 WHERE thread_id = %s
 """
+FINISH_RUN = """
+UPDATE runs SET status = 'done', outcome = %s, updated_at = now()
+WHERE thread_id = %s AND status <> 'done' RETURNING slack_thread_ts, channel
+"""
 SET_THREAD_TS = """
 UPDATE runs SET slack_thread_ts = %s, channel = %s
 WHERE thread_id = %s AND slack_thread_ts IS NULL
@@ -66,3 +70,11 @@ async def delete_unstarted_run(conn: AsyncConnection[Any], thread_id: str) -> bo
     """Forget a run whose graph failed before asking anything (it has no requests)."""
     cur = await conn.execute(DELETE_UNSTARTED_RUN, (thread_id,))
     return cur.rowcount == 1
+
+
+async def finish_run(conn: AsyncConnection[Any], thread_id: str, *, outcome: Any) -> Row | None:
+    """Mark the run done once; its Slack thread (``slack_thread_ts``, ``channel``), or None
+    when it was already done."""
+    cur = await conn.execute(FINISH_RUN, (Jsonb(outcome), thread_id))
+    row: Row | None = await cur.fetchone()
+    return row

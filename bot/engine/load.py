@@ -11,20 +11,9 @@ from bot.blocks.view import ActionView, RequestView, Vote
 from bot.policy import Policy, PolicyBook, describe_approvers, stricter
 from bot.settings import Settings
 from graphs.models import Action, ApprovalRequest
-from persistence import requests
+from persistence import requests, views
 
 Row = dict[str, Any]
-
-SELECT_REQUEST_VIEW = """
-SELECT r.*, run.graph, run.requested_by, run.slack_thread_ts, run.channel AS run_channel
-FROM requests r JOIN runs run USING (thread_id) WHERE r.id = %s
-"""
-SELECT_VOTES_OF_REQUEST = """
-SELECT v.approval_id, v.user_id, v.at FROM votes v JOIN approvals a ON a.id = v.approval_id
-WHERE a.request_id = %s AND v.round = a.round AND v.kind IN ('approve', 'edit')
-ORDER BY v.id
-"""
-
 
 def request_model(row: Row) -> ApprovalRequest:
     """The normalized request stored with a request row."""
@@ -114,17 +103,12 @@ async def load_view(
     conn: AsyncConnection[Any], request_id: int
 ) -> tuple[RequestView, Row, list[Row]] | None:
     """The request's view model, its row (with run columns) and its approval rows."""
-    cur = await conn.execute(SELECT_REQUEST_VIEW, (request_id,))
-    row: Row | None = await cur.fetchone()
-    if row is None:
+    read = await views.request_view(conn, request_id)
+    if read is None:
         return None
-    cur = await conn.execute(
-        "SELECT * FROM approvals WHERE request_id = %s ORDER BY idx", (request_id,)
-    )
-    approvals: list[Row] = await cur.fetchall()
-    cur = await conn.execute(SELECT_VOTES_OF_REQUEST, (request_id,))
+    row, approvals, vote_rows = read
     votes: dict[int, list[Vote]] = {}
-    for v in await cur.fetchall():
+    for v in vote_rows:
         votes.setdefault(v["approval_id"], []).append(Vote(user=v["user_id"], at=v["at"]))
     request = request_model(row)
     policy = policy_model(row)

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from psycopg.types.json import Jsonb
 
 from bot.blocks.format import escape
 from bot.blocks.request import build_request_message
@@ -29,10 +28,6 @@ log = logging.getLogger(__name__)
 POST_LEASE_S = 60.0
 MAX_POST_ATTEMPTS = 8  # transient failures, backed off up to 10 minutes apart
 
-FINISH_RUN = """
-UPDATE runs SET status = 'done', outcome = %s, updated_at = now()
-WHERE thread_id = %s AND status <> 'done' RETURNING slack_thread_ts, channel
-"""
 
 
 def config_of(thread_id: str) -> RunnableConfig:
@@ -150,10 +145,7 @@ async def post_request(deps: Deps, request_id: int) -> bool:
         return False
     METRICS.inc("approvals_requests_posted_total")
     async with deps.pool.connection() as conn:
-        await requests.set_message_ts(conn, request_id, resp["ts"])
-        await conn.execute(
-            "UPDATE requests SET channel = %s WHERE id = %s", (resp["channel"], request_id)
-        )
+        await requests.set_message_ts(conn, request_id, resp["ts"], channel=resp["channel"])
         await runs.set_thread_ts(conn, row["thread_id"], channel=resp["channel"], ts=resp["ts"])
         await audit.record(
             conn,
@@ -209,8 +201,7 @@ async def sync_run(deps: Deps, thread_id: str) -> str:
 async def finish_run(deps: Deps, thread_id: str, outcome: Any) -> None:
     """Mark the run done once and reply in its Slack thread with the outcome."""
     async with deps.pool.connection() as conn:
-        cur = await conn.execute(FINISH_RUN, (Jsonb(outcome), thread_id))
-        row = await cur.fetchone()
+        row = await runs.finish_run(conn, thread_id, outcome=outcome)
         if row is None:
             return
         await audit.record(conn, "finished", thread_id=thread_id, detail=outcome)

@@ -9,8 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.metrics import METRICS
 from bot.web.keys import DEPS
-
-PENDING = "SELECT count(*) AS n FROM requests WHERE status = 'pending'"
+from persistence import status
 
 
 async def database_ok(request: web.Request) -> bool:
@@ -18,7 +17,7 @@ async def database_ok(request: web.Request) -> bool:
     try:
         async with asyncio.timeout(2):
             async with request.app[DEPS].pool.connection(timeout=2) as conn:
-                await conn.execute("SELECT 1")
+                await status.ping(conn)
     except Exception:  # any failure means "down" here; the cause is in the pool's log
         return False
     return True
@@ -37,9 +36,7 @@ async def handle_metrics(request: web.Request) -> web.Response:
     try:
         async with asyncio.timeout(2):
             async with request.app[DEPS].pool.connection(timeout=2) as conn:
-                cur = await conn.execute(PENDING)
-                row = await cur.fetchone()
-                gauges["approvals_pending_requests"] = float(row["n"] if row else 0)
+                gauges["approvals_pending_requests"] = float(await status.count_pending(conn))
         gauges["approvals_database_up"] = 1.0
     except Exception:  # the gauge says the database is down; nothing to log per scrape
         gauges["approvals_database_up"] = 0.0
