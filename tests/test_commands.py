@@ -11,6 +11,7 @@ import pytest
 
 from support.fake_slack import PERMALINK_HOST
 from support.harness import Harness, eventually
+from support.seed import seed_pending
 from support.signing import sign
 
 POLICY = """
@@ -128,3 +129,33 @@ async def test_pending_shows_the_edited_arguments_not_the_proposed_ones(
     bob = await command(harness, "pending", user="UBOB")  # the second approval is his
     assert "Edited: Pay — Amount (USD) 1,200.50, Recipient acme" in bob
     assert "2,500" not in bob
+
+
+async def test_pending_looks_past_the_oldest_open_requests(harness: Harness) -> None:
+    """250 older requests wait for someone else: what waits for Alice is still listed."""
+    async with harness.deps.pool.connection() as conn:
+        await seed_pending(conn, 250, prefix="other-", approvers=["UBOB"])
+    await harness.start("payments", {"amount": 2500, "recipient": "acme"})
+    alice = await command(harness, "pending", user="UALICE")
+    assert alice.startswith("*1 request you may decide:*") and "acme" in alice
+    assert "251 open requests in all" in alice
+
+
+async def test_pending_is_paginated_and_complete(harness: Harness) -> None:
+    async with harness.deps.pool.connection() as conn:
+        await seed_pending(conn, 65, prefix="mine-", approvers=["UALICE"], title="Mine")
+    first = await command(harness, "pending", user="UALICE")
+    assert first.startswith("*Requests you may decide, 1–30:*")
+    assert "Mine 1>" in first and "Mine 30>" in first and "Mine 31>" not in first
+    assert "`/approvals pending 2`" in first and "65 open requests in all" in first
+    third = await command(harness, "pending 3", user="UALICE")
+    assert third.startswith("*Requests you may decide, 61–65:*")
+    assert "Mine 61>" in third and "Mine 65>" in third and "pending 4" not in third
+    shown = set()
+    for page in (1, 2, 3):
+        text = await command(harness, f"pending {page}", user="UALICE")
+        shown |= {line for line in text.splitlines() if line.startswith("• ")}
+    assert len(shown) == 65
+    for bad in ("pending 0", "pending x", "pending -1", "pending 99999999999999"):
+        answer = await command(harness, bad, user="UALICE")
+        assert "page" in answer.lower()

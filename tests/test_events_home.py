@@ -52,12 +52,44 @@ def test_home_view_validates_and_stays_within_limits() -> None:
     from slack_sdk.models.views import View
 
     from bot.blocks.inbox import build_home_view
-    from bot.blocks.view import Waiting
+    from bot.blocks.view import InboxPage, Waiting
 
     items = [Waiting(i, "Pay <everyone> & more " * 20, "C1", f"1700000000.{i:06d}",
-                     datetime(2026, 1, 1, tzinfo=UTC)) for i in range(35)]
-    view = build_home_view(items)
+                     datetime(2026, 1, 1, tzinfo=UTC)) for i in range(30)]
+    view = build_home_view(InboxPage(items, page=2, first=31, more=True, total_open=95))
     View(**view).validate_json()
     assert len(view["blocks"]) <= 100
     shown = json.dumps(view, ensure_ascii=False)
-    assert "… and 5 more" in shown and "&lt;everyone&gt;" in shown
+    assert "Requests you may decide, 31–60" in shown and "95 open requests in all" in shown
+    assert "&lt;everyone&gt;" in shown
+    pages = [b for b in view["blocks"] if b.get("block_id") == "home_pages"][0]["elements"]
+    assert [(b["action_id"], b["value"]) for b in pages] == [("home_page", "1"), ("home_page", "3")]
+
+
+async def test_home_pages_through_every_request(harness: Harness) -> None:
+    from support.harness import click_payload
+    from support.seed import seed_pending
+    from support.signing import interaction_body
+
+    async with harness.deps.pool.connection() as conn:
+        await seed_pending(conn, 40, prefix="home-", approvers=["UALICE"], title="Mine")
+    first = json.dumps(await _open_home(harness, "UALICE"), ensure_ascii=False)
+    assert "Mine 30>" in first and "Mine 31>" not in first and "40 open requests in all" in first
+
+    async def page(value: str) -> list[dict[str, Any]]:
+        before = len(harness.fake.of("views.publish"))
+        payload = click_payload("home_page", 0, user="UALICE", value=value)
+        body = interaction_body(payload)
+        status, _ = await harness.post_slack(body, sign(body))
+        assert status == 200
+        return harness.fake.of("views.publish")[before:]
+
+    second = json.dumps((await eventually(lambda: page("2")))[-1]["view"], ensure_ascii=False)
+    assert "Mine 31>" in second and "Mine 40>" in second and "Mine 30>" not in second
+    assert "Requests you may decide, 31–40" in second
+    before = len(harness.fake.of("views.publish"))
+    for forged in ("0", "-3", "2; DROP TABLE requests", "9" * 30):
+        await page(forged)  # refused: nothing is drawn, nothing breaks
+    # (a late publish may still be page 2's, asked for again while waiting above)
+    later = [json.dumps(c["view"]) for c in harness.fake.of("views.publish")[before:]]
+    assert all("Mine 31>" in view for view in later)

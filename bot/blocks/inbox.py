@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.format import clip, date_token, escape, link
-from bot.blocks.view import Waiting
+from bot.blocks.view import InboxPage, Waiting
 
-SHOWN = 30
+HOME_PAGE_ACTION = "home_page"
 HELP = (
     "*Approvals* — LangGraph runs ask here before they act.\n"
     "• Click *Approve*, *Reject* or *Edit* on a request; edits are validated before the run "
     "resumes.\n"
     "• Some requests need two different people: the first approval asks for a second one "
     "in the message's thread.\n"
-    "• `/approvals pending` lists the open requests you may decide.\n"
+    "• `/approvals pending` lists the open requests you may decide; `/approvals pending 2` "
+    "shows the next page.\n"
     "• `/approvals help` shows this."
 )
 NOTHING = "Nothing is waiting for you. 🎉"
@@ -28,31 +28,53 @@ def _line(item: Waiting) -> str:
     return f"• {title} (in <#{escape(item.channel)}>)"  # no link from Slack: say where
 
 
-def build_pending_text(items: Sequence[Waiting]) -> str:
-    """One linked line per request (at most 30, then a count)."""
-    if not items:
-        return NOTHING
-    lines = [f"*{len(items)} request{'s' if len(items) > 1 else ''} you may decide:*"]
-    lines += [_line(item) for item in items[:SHOWN]]
-    if len(items) > SHOWN:
-        lines.append(f"… and {len(items) - SHOWN} more.")
+def _heading(page: InboxPage) -> str:
+    if page.page == 1 and not page.more:
+        n = len(page.items)
+        return f"*{n} request{'s' if n > 1 else ''} you may decide:*"
+    return f"*Requests you may decide, {page.first}–{page.first + len(page.items) - 1}:*"
+
+
+def _footer(page: InboxPage, *, next_hint: str) -> str:
+    text = f"_{page.total_open} open request{'s' if page.total_open != 1 else ''} in all._"
+    return f"{next_hint} {text}" if page.more else text
+
+
+def build_pending_text(page: InboxPage) -> str:
+    """One linked line per request of the page, then where the next page is."""
+    if not page.items:
+        return NOTHING if page.page == 1 else f"Nothing more on page {page.page}."
+    lines = [_heading(page)] + [_line(item) for item in page.items]
+    lines.append(_footer(page, next_hint=f"More: `/approvals pending {page.page + 1}`."))
     return "\n".join(lines)
 
 
-def build_home_view(items: Sequence[Waiting]) -> dict[str, Any]:
-    """The App Home tab: what waits for this person, newest state each time it opens."""
+def build_home_view(page: InboxPage) -> dict[str, Any]:
+    """The App Home tab: one page of what waits for this person, with buttons to page."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Waiting for you"}},
     ]
-    if not items:
+    if not page.items:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": NOTHING}})
-    for item in items[:SHOWN]:
+    else:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _heading(page)}})
+    for item in page.items:
         text = _line(item)
         if item.expires_at:
             text += f"\n_expires {date_token(item.expires_at)}_"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-    if len(items) > SHOWN:
-        more = f"… and {len(items) - SHOWN} more, oldest first above."
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    footer = _footer(page, next_hint="")
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    buttons = [_page_button("← Newer", page.page - 1)] if page.page > 1 else []
+    buttons += [_page_button("Older →", page.page + 1)] if page.more else []
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "home_pages", "elements": buttons})
     blocks += [{"type": "divider"}, {"type": "section", "text": {"type": "mrkdwn", "text": HELP}}]
     return {"type": "home", "blocks": blocks}
+
+
+def _page_button(label: str, page: int) -> dict[str, Any]:
+    return {
+        "type": "button", "action_id": HOME_PAGE_ACTION, "value": str(page),
+        "text": {"type": "plain_text", "text": label},
+    }

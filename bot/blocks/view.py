@@ -81,3 +81,18 @@ class Waiting:
     message_ts: str
     expires_at: datetime | None
     link: str | None = None  # the message's permalink, from Slack (None when unknown)
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of what waits for a person, oldest first.
+
+    ``first`` is the 1-based position of ``items[0]`` in the whole list; ``more`` says a
+    later page holds more; ``total_open`` counts every open request, for anyone.
+    """
+
+    items: list[Waiting]
+    page: int
+    first: int
+    more: bool
+    total_open: int

@@ -5,22 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.format import clip, escape
 from bot.blocks.headline import headline
-from bot.blocks.view import ActionView, Waiting
+from bot.blocks.view import ActionView, InboxPage, Waiting
 from bot.engine.decide import eligible_users
 from bot.engine.deps import Deps
 from bot.engine.load import current_args, policy_model, proposed_action
-from bot.errors import ApprovalError
+from bot.errors import ApprovalError, NotFound
 from bot.policy import check_can_decide
 from bot.slack.permalinks import permalinks
 from persistence import inbox
 
 log = logging.getLogger(__name__)
 LINK_BUDGET_S = 1.0  # /approvals answers inside Slack's 3 s: a slow link is left out
+PAGE = 30  # items per page: a Slack answer and the App Home stay short
+CHUNK = 100  # rows read per round trip while looking for a page's items
+MAX_PAGE = 10_000
 
 
 async def _may_decide(deps: Deps, row: dict[str, Any], user: str) -> bool:
@@ -39,16 +44,41 @@ async def _may_decide(deps: Deps, row: dict[str, Any], user: str) -> bool:
     return True
 
 
-async def waiting_for(deps: Deps, user: str) -> list[Waiting]:
-    """Open, posted requests ``user`` may approve now, oldest first."""
+def page_number(text: str | None) -> int:
+    """The page a person asked for (``/approvals pending 2``); 1 when none is given."""
+    if not text:
+        return 1
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise NotFound(f"There is no page {escape(clip(text, 20))}: ask for a page from 1 "
+                       f"to {MAX_PAGE}, such as `/approvals pending 2`.")
+    return int(text)
+
+
+async def waiting_for(deps: Deps, user: str, *, page: int = 1) -> InboxPage:
+    """Open, posted requests ``user`` may approve now, oldest first, one page of them.
+
+    Every open request is considered (in chunks after a keyset cursor), so nothing that
+    waits for the user is missed however many wait for others; the scan stops as soon as
+    the page and one more item are known.
+    """
+    skip = (page - 1) * PAGE
+    found: list[dict[str, Any]] = []
+    after: tuple[datetime, int] | None = None
     async with deps.pool.connection() as conn:
-        rows = await inbox.open_requests(conn)
-    items = [
+        total = await inbox.count_open(conn)
+    while len(found) <= skip + PAGE:
+        async with deps.pool.connection() as conn:
+            rows = await inbox.open_after(conn, user, after=after, limit=CHUNK)
+        found += [r for r in rows if await _may_decide(deps, r, user)]
+        if len(rows) < CHUNK:
+            break
+        after = (rows[-1]["created_at"], int(rows[-1]["id"]))
+    shown = [
         Waiting(int(r["id"]), _headline(r), r["channel"], r["message_ts"], r["expires_at"])
-        for r in rows
-        if await _may_decide(deps, r, user)
+        for r in found[skip : skip + PAGE]
     ]
-    return await with_links(deps.slack, items)
+    items = await with_links(deps.slack, shown)
+    return InboxPage(items, page, skip + 1, len(found) > skip + PAGE, total)
 
 
 def _headline(row: dict[str, Any]) -> str:

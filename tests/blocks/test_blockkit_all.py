@@ -16,7 +16,7 @@ from bot.blocks.notice_modal import build_notice_modal
 from bot.blocks.quorum import build_quorum_reply
 from bot.blocks.reason_modal import build_reason_modal
 from bot.blocks.request import build_request_message
-from bot.blocks.view import ActionView, RequestView, Vote, Waiting
+from bot.blocks.view import ActionView, InboxPage, RequestView, Vote, Waiting
 from bot.slack.client import make_client
 from graphs.models import Action
 
@@ -96,17 +96,18 @@ def test_modals_and_home_validate() -> None:
     check_view(build_notice_modal(title=EVIL * 3, text=EVIL * 500))
     items = [Waiting(i, EVIL, "C1", f"1700000000.{i:06d}", AT,
                      link=None if i % 2 else "https://acme.slack.com/archives/C1/p1")
-             for i in range(40)]
-    home = build_home_view(items)
+             for i in range(30)]
+    page = InboxPage(items, page=1, first=1, more=True, total_open=40)
+    home = build_home_view(page)
     check_view(home)
     assert "<!channel>" not in json.dumps(home)
-    text = build_pending_text(items)
+    text = build_pending_text(page)
     assert "<!channel>" not in text and "<https://x|y>" not in text
 
 
 def test_a_link_slack_did_not_shape_is_not_linked() -> None:
     forged = Waiting(1, "Pay", "C1", "1.2", None, link="https://x.slack.com/a|<!channel>")
-    text = build_pending_text([forged])
+    text = build_pending_text(InboxPage([forged], page=1, first=1, more=False, total_open=1))
     assert "<!channel>" not in text and "|<" not in text and "(in <#C1>)" in text
 
 

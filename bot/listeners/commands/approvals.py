@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck
 
 from bot.blocks.inbox import HELP, build_pending_text
 from bot.engine.deps import Deps
-from bot.engine.inbox import waiting_for
+from bot.engine.inbox import page_number, waiting_for
 from bot.errors import ApprovalError
 from bot.listeners.common import DB_DOWN, DB_DOWN_TEXT
 
@@ -22,8 +22,9 @@ def handle_factory(deps: Deps) -> Any:
             await ack(response_type="ephemeral", text=HELP)
             return
         try:
-            items = await waiting_for(deps, command.get("user_id", ""))
-            text = build_pending_text(items)
+            page = page_number(words[1] if len(words) > 1 else None)
+            waiting = await waiting_for(deps, command.get("user_id", ""), page=page)
+            text = build_pending_text(waiting)
         except DB_DOWN:
             text = DB_DOWN_TEXT
         except ApprovalError as exc:
