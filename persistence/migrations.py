@@ -104,6 +104,22 @@ MIGRATIONS: list[str] = [
     # per-row sweeper failures: a failing row is backed off, then marked failed
     """ALTER TABLE requests ADD COLUMN sweep_attempts integer NOT NULL DEFAULT 0;
     ALTER TABLE requests ADD COLUMN sweep_retry_at timestamptz;""",
+    # indexes that fit the inbox's and the sweeper's queries, so their cost stays flat as
+    # open requests pile up (each query reads its partial index in the order it needs)
+    """CREATE INDEX IF NOT EXISTS requests_open_posted ON requests (created_at, id)
+        WHERE status = 'pending' AND message_ts IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS requests_pending_expiry ON requests (expires_at)
+        WHERE status = 'pending';
+    CREATE INDEX IF NOT EXISTS requests_pending_reminder ON requests (remind_at)
+        WHERE status = 'pending' AND reminded_at IS NULL AND message_ts IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS requests_decided ON requests (id)
+        WHERE status = 'decided';
+    CREATE INDEX IF NOT EXISTS requests_unposted ON requests (id)
+        WHERE message_ts IS NULL AND status = 'pending';
+    CREATE INDEX IF NOT EXISTS requests_unrendered ON requests (id)
+        WHERE render_needed AND message_ts IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS runs_running ON runs (updated_at)
+        WHERE status = 'running';""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

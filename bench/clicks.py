@@ -1,0 +1,171 @@
+"""Clicks through the bot against bare LangGraph resumes of the same graph and database.
+
+A click is a signed ``block_actions`` POST to ``/slack/events``; it is *done* once its run
+is ``done`` in Postgres and its message has been rewritten in (fake) Slack. The baselines
+resume on a plain ``AsyncPostgresSaver`` (LangGraph's own, with its one lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.types import Command
+
+from bench import counting
+from bot.engine.flow import start_run
+
+from support.fake_slack import FakeSlack
+from support.harness import button_value, click_payload
+from support.signing import interaction_body, sign
+
+INPUT = {"amount": 5000, "recipient": "acme"}
+APPROVE = {
+    "action": "approve",
+    "args": {"amount": 5000.0, "recipient": "acme"},
+    "reason": None,
+    "decided_by": ["U1"],
+    "decided_at": "2026-01-01T00:00:00Z",
+}
+SELECT_PENDING_RUN = """
+SELECT a.id, r.message_ts FROM approvals a JOIN requests r ON r.id = a.request_id
+WHERE r.thread_id = %s
+"""
+SELECT_DONE = "SELECT count(*) AS n FROM runs WHERE status = 'done' AND thread_id = ANY(%s)"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A run waiting at its interrupt, and the click that approves it."""
+
+    thread_id: str
+    approval_id: int
+    message_ts: str
+    body: str
+
+
+@dataclass
+class Bench:
+    """What every measurement needs: the app's deps, its URL, the fake, an HTTP client
+    and bench's own connection for polling (left out of the round-trip counts)."""
+
+    deps: Any
+    base: str
+    fake: FakeSlack
+    http: aiohttp.ClientSession
+    poll: Any
+
+    async def done(self, threads: list[str]) -> bool:
+        cur = await self.poll.execute(SELECT_DONE, (threads,))
+        return int((await cur.fetchone())["n"]) == len(threads)
+
+    def rewritten(self, stamps: set[str]) -> bool:
+        updated = {c["ts"] for c in self.fake.of("chat.update")}
+        return stamps <= updated
+
+
+async def pending_runs(b: Bench, count: int) -> list[Pending]:
+    """``count`` payments runs started through the bot, posted and waiting."""
+    started = []
+    for _ in range(count):
+        run = await start_run(b.deps, "payments", INPUT, channel="C1", requested_by="UREQ")
+        cur = await b.poll.execute(SELECT_PENDING_RUN, (run.thread_id,))
+        row = await cur.fetchone()
+        value = await button_value(b.poll, int(row["id"]))
+        body = interaction_body(click_payload("approve", row["id"], user="UALICE", value=value))
+        started.append(Pending(run.thread_id, int(row["id"]), row["message_ts"], body))
+    return started
+
+
+async def post(b: Bench, body: str) -> float:
+    """POST one signed interaction; seconds until the HTTP answer."""
+    start = time.perf_counter()
+    async with b.http.post(f"{b.base}/slack/events", data=body, headers=sign(body)) as resp:
+        assert resp.status == 200, await resp.text()
+    return time.perf_counter() - start
+
+
+async def until(check: Any, *, every_s: float = 0.001) -> None:
+    """Poll ``check`` (sync or async) until it is true."""
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(every_s)
+
+
+async def one_click(b: Bench, p: Pending) -> tuple[float, float]:
+    """One click: (seconds to the ack, seconds until run done and message rewritten)."""
+    start = time.perf_counter()
+    ack = await post(b, p.body)
+    await until(lambda: b.rewritten({p.message_ts}))
+    await until(lambda: b.done([p.thread_id]))
+    return ack, time.perf_counter() - start
+
+
+async def clicks(b: Bench, runs: int) -> tuple[list[float], list[float]]:
+    """``runs`` clicks one after another: their ack and done times."""
+    timings = [await one_click(b, p) for p in await pending_runs(b, runs)]
+    return [a for a, _ in timings], [d for _, d in timings]
+
+
+async def round_trips(b: Bench, runs: int) -> tuple[list[int], list[int]]:
+    """Round trips and pool checkouts of single clicks, until all their work is over."""
+    trips, checkouts = [], []
+    for p in await pending_runs(b, runs):
+        with counting.counting() as counts:
+            await one_click(b, p)
+            await b.deps.inflight.drain(30)
+        trips.append(counts.round_trips)
+        checkouts.append(counts.checkouts)
+    return trips, checkouts
+
+
+async def concurrent_clicks(b: Bench, count: int) -> tuple[float, list[float]]:
+    """``count`` clicks at once: seconds until all are done and rewritten, and each ack."""
+    started = await pending_runs(b, count)
+    start = time.perf_counter()
+    acks = await asyncio.gather(*(post(b, p.body) for p in started))
+    await until(lambda: b.rewritten({p.message_ts for p in started}), every_s=0.005)
+    await until(lambda: b.done([p.thread_id for p in started]), every_s=0.005)
+    return time.perf_counter() - start, list(acks)
+
+
+async def _bare_interrupted(graph: Any) -> tuple[Command[Any], dict[str, Any]]:
+    config = {"configurable": {"thread_id": str(uuid.uuid4())}}
+    await graph.ainvoke(INPUT, config)
+    interrupt = (await graph.aget_state(config)).interrupts[0]
+    return Command(resume={interrupt.id: APPROVE}), config
+
+
+def naive_graph(b: Bench) -> Any:
+    """The payments graph on LangGraph's own saver over the same pool."""
+    return b.deps.graphs.build("payments", AsyncPostgresSaver(b.deps.pool))
+
+
+async def bare_resumes(b: Bench, runs: int) -> list[float]:
+    """The baseline: LangGraph alone, resuming the payments graph, one after another."""
+    graph = naive_graph(b)
+    timings = []
+    for _ in range(runs):
+        command, config = await _bare_interrupted(graph)
+        start = time.perf_counter()
+        await graph.ainvoke(command, config)
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+async def concurrent_bare(b: Bench, count: int) -> float:
+    """The baseline: ``count`` bare resumes at once on one saver."""
+    graph = naive_graph(b)
+    resumes = [await _bare_interrupted(graph) for _ in range(count)]
+    start = time.perf_counter()
+    await asyncio.gather(*(graph.ainvoke(cmd, config) for cmd, config in resumes))
+    return time.perf_counter() - start
