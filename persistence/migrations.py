@@ -120,6 +120,18 @@ MIGRATIONS: list[str] = [
         WHERE render_needed AND message_ts IS NOT NULL;
     CREATE INDEX IF NOT EXISTS runs_running ON runs (updated_at)
         WHERE status = 'running';""",
+    # who might decide an open request, as an indexed array (a user id, '*' for anyone,
+    # '@group' when a user group is named), so a person's pending list finds theirs
+    # without reading every open request
+    """CREATE OR REPLACE FUNCTION approvals_deciders(policy jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+    SELECT CASE WHEN coalesce(jsonb_array_length(policy->'approvers'), 0) = 0 THEN ARRAY['*']
+           ELSE ARRAY(SELECT CASE WHEN a LIKE 'S%' THEN '@group' ELSE a END
+                      FROM jsonb_array_elements_text(policy->'approvers') a) END
+    $fn$;
+    CREATE INDEX IF NOT EXISTS requests_open_deciders ON requests
+        USING gin (approvals_deciders(policy))
+        WHERE status = 'pending' AND message_ts IS NOT NULL;""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

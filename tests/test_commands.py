@@ -132,13 +132,13 @@ async def test_pending_shows_the_edited_arguments_not_the_proposed_ones(
 
 
 async def test_pending_looks_past_the_oldest_open_requests(harness: Harness) -> None:
-    """250 older requests wait for someone else: what waits for Alice is still listed."""
+    """600 older requests wait for someone else: what waits for Alice is still listed."""
     async with harness.deps.pool.connection() as conn:
-        await seed_pending(conn, 250, prefix="other-", approvers=["UBOB"])
+        await seed_pending(conn, 600, prefix="other-", approvers=["UBOB"])
     await harness.start("payments", {"amount": 2500, "recipient": "acme"})
     alice = await command(harness, "pending", user="UALICE")
     assert alice.startswith("*1 request you may decide:*") and "acme" in alice
-    assert "251 open requests in all" in alice
+    assert "601 open requests in all" in alice
 
 
 async def test_pending_is_paginated_and_complete(harness: Harness) -> None:

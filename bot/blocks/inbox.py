@@ -8,6 +8,7 @@ from bot.blocks.format import clip, date_token, escape, link
 from bot.blocks.view import InboxPage, Waiting
 
 HOME_PAGE_ACTION = "home_page"
+COUNT_CAP = 10_000  # past this many open requests the total is said as "more than"
 HELP = (
     "*Approvals* — LangGraph runs ask here before they act.\n"
     "• Click *Approve*, *Reject* or *Edit* on a request; edits are validated before the run "
@@ -36,7 +37,11 @@ def _heading(page: InboxPage) -> str:
 
 
 def _footer(page: InboxPage, *, next_hint: str) -> str:
-    text = f"_{page.total_open} open request{'s' if page.total_open != 1 else ''} in all._"
+    n = page.total_open
+    if n > COUNT_CAP:
+        text = f"_More than {COUNT_CAP:,} open requests in all._"
+    else:
+        text = f"_{n:,} open request{'s' if n != 1 else ''} in all._"
     return f"{next_hint} {text}" if page.more else text
 
 

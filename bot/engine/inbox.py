@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.format import clip, escape
 from bot.blocks.headline import headline
+from bot.blocks.inbox import COUNT_CAP
 from bot.blocks.view import ActionView, InboxPage, Waiting
 from bot.engine.decide import eligible_users
 from bot.engine.deps import Deps
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 LINK_BUDGET_S = 1.0  # /approvals answers inside Slack's 3 s: a slow link is left out
 PAGE = 30  # items per page: a Slack answer and the App Home stay short
 CHUNK = 100  # rows read per round trip while looking for a page's items
+WINDOW = 500  # open requests walked in age order before the deciders index takes over
 MAX_PAGE = 10_000
 
 
@@ -57,28 +58,39 @@ def page_number(text: str | None) -> int:
 async def waiting_for(deps: Deps, user: str, *, page: int = 1) -> InboxPage:
     """Open, posted requests ``user`` may approve now, oldest first, one page of them.
 
-    Every open request is considered (in chunks after a keyset cursor), so nothing that
-    waits for the user is missed however many wait for others; the scan stops as soon as
-    the page and one more item are known.
+    Every open request is considered, so nothing that waits for the user is missed
+    however many wait for others, and the cost stays flat: the next ``WINDOW`` open
+    requests are walked in age order (enough where many wait for the user), the rest are
+    found through the deciders index (where few do), and the scan stops once the page and
+    one more item are known.
     """
     skip = (page - 1) * PAGE
-    found: list[dict[str, Any]] = []
-    after: tuple[datetime, int] | None = None
+    need = skip + PAGE + 1
     async with deps.pool.connection() as conn:
-        total = await inbox.count_open(conn)
-    while len(found) <= skip + PAGE:
+        total = await inbox.count_open(conn, cap=COUNT_CAP + 1)
+        rows = await inbox.open_in_window(
+            conn, user, after=inbox.START, window=WINDOW, limit=need
+        )
+    found = [r for r in rows if await _may_decide(deps, r, user)]
+    after: inbox.Cursor | None = _cursor(rows[-1]) if len(rows) == need else None
+    if len(found) < need and after is None:
+        async with deps.pool.connection() as conn:
+            after = await inbox.window_end(conn, after=inbox.START, window=WINDOW)
+    while len(found) < need and after is not None:
         async with deps.pool.connection() as conn:
             rows = await inbox.open_after(conn, user, after=after, limit=CHUNK)
         found += [r for r in rows if await _may_decide(deps, r, user)]
-        if len(rows) < CHUNK:
-            break
-        after = (rows[-1]["created_at"], int(rows[-1]["id"]))
+        after = _cursor(rows[-1]) if len(rows) == CHUNK else None
     shown = [
         Waiting(int(r["id"]), _headline(r), r["channel"], r["message_ts"], r["expires_at"])
         for r in found[skip : skip + PAGE]
     ]
     items = await with_links(deps.slack, shown)
     return InboxPage(items, page, skip + 1, len(found) > skip + PAGE, total)
+
+
+def _cursor(row: dict[str, Any]) -> inbox.Cursor:
+    return (row["created_at"], int(row["id"]))
 
 
 def _headline(row: dict[str, Any]) -> str:
