@@ -25,7 +25,6 @@ from psycopg.conninfo import make_conninfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bench import counting  # noqa: E402
 from bench.clicks import (  # noqa: E402
     Bench,
     bare_resumes,
@@ -40,6 +39,7 @@ from bot.server import create_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.web.keys import DEPS  # noqa: E402
 
+from support import roundtrips as counting  # noqa: E402
 from support.fake_slack import FakeSlack, start_fake_slack  # noqa: E402
 from support.signing import SIGNING_SECRET  # noqa: E402
 

@@ -17,9 +17,9 @@ import aiohttp
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.types import Command
 
-from bench import counting
 from bot.engine.flow import start_run
 
+from support import roundtrips as counting
 from support.fake_slack import FakeSlack
 from support.harness import button_value, click_payload
 from support.signing import interaction_body, sign

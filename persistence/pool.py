@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from psycopg import AsyncConnection, OperationalError
 from psycopg.rows import DictRow, dict_row
@@ -13,13 +15,31 @@ DB_DOWN = (OperationalError, PoolTimeout)
 Conn = AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[Conn]
 Row = dict[str, Any]
+# A connection used this recently is handed out without a test query: a click's dozen
+# checkouts cost no extra round trips. One idle for longer (through an outage, say) is
+# tested first, so a restarted Postgres's dead connections are dropped, not used.
+IDLE_CHECK_S = 1.0
+_returned: WeakKeyDictionary[Conn, float] = WeakKeyDictionary()
+
+
+async def _note_returned(conn: Conn) -> None:
+    _returned[conn] = time.monotonic()
+
+
+async def check_if_idle(conn: Conn) -> None:
+    """The pool's ``check``: test a connection only if it has been idle a while."""
+    if conn.closed or conn.broken:
+        raise OperationalError("the connection is closed")
+    if time.monotonic() - _returned.get(conn, 0.0) >= IDLE_CHECK_S:
+        await AsyncConnectionPool.check_connection(conn)
 
 
 async def open_pool(url: str, *, max_size: int = 20, timeout_s: float = 5.0) -> Pool:
-    """Open an autocommit, dict-row pool; connections are checked before use.
+    """Open an autocommit, dict-row pool; connections idle a while are checked before use.
 
     The connection settings are those LangGraph's checkpointer expects. ``check`` drops
-    connections a Postgres restart has killed, so the pool heals itself; ``timeout_s``
+    connections a Postgres restart has killed, so the pool heals itself (one that breaks
+    while in use is discarded when it comes back, by the pool itself); ``timeout_s``
     bounds how long a click waits during an outage before it is told to try again.
     """
     pool = AsyncConnectionPool(
@@ -29,7 +49,9 @@ async def open_pool(url: str, *, max_size: int = 20, timeout_s: float = 5.0) -> 
         max_size=max_size,
         timeout=timeout_s,
         open=False,
-        check=AsyncConnectionPool.check_connection,
+        check=check_if_idle,
+        reset=_note_returned,
+        configure=_note_returned,
         # Give up a failing reconnection after 5 s rather than 5 min: the pool grows one
         # connection at a time, and an attempt backing off through a long outage would
         # otherwise hold growth for as long again after Postgres is back.

@@ -1,0 +1,84 @@
+"""Round trips to Postgres on the click path, counted with a psycopg hook (no timings)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from persistence.pool import open_pool
+
+from support import roundtrips
+from support.harness import Harness, eventually
+
+# 110 per approve click with a test query on every checkout; 88 without.
+CLICK_BUDGET = 90
+
+
+@pytest.fixture(autouse=True)
+def hooked() -> Iterator[None]:
+    roundtrips.install()
+    yield
+
+
+async def test_a_connection_just_returned_is_reused_without_a_test_query(
+    database_url: str,
+) -> None:
+    pool = await open_pool(database_url, max_size=1)
+    try:
+        async with pool.connection() as conn:
+            await conn.execute("SELECT 1")
+            with roundtrips.counting() as query_alone:
+                await conn.execute("SELECT 1")
+        with roundtrips.counting() as counts:
+            async with pool.connection() as conn:
+                await conn.execute("SELECT 1")
+        assert counts.checkouts == 1
+        assert counts.round_trips == query_alone.round_trips > 0  # the query, nothing else
+    finally:
+        await pool.close()
+
+
+async def test_a_connection_killed_under_the_pool_is_replaced(database_url: str) -> None:
+    pool = await open_pool(database_url, max_size=1)
+    try:
+        async with pool.connection() as conn:
+            pid = conn.info.backend_pid
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as admin:
+            await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(psycopg.OperationalError):  # used at once, it fails once …
+            async with pool.connection() as conn:
+                await conn.execute("SELECT 1")
+        async with pool.connection(timeout=10) as conn:  # … and is not handed out again
+            assert conn.info.backend_pid != pid
+            await conn.execute("SELECT 1")
+    finally:
+        await pool.close()
+
+
+async def test_one_approve_click_stays_within_its_round_trip_budget(
+    harness: Harness, database_url: str
+) -> None:
+    started = await harness.start("payments", {"amount": 2500, "recipient": "acme"})
+    (approval_id,) = await harness.approval_ids(started.thread_id)
+    poll = await psycopg.AsyncConnection.connect(
+        database_url, autocommit=True, row_factory=dict_row
+    )
+    roundtrips.ignore(poll)
+
+    async def done() -> bool:
+        cur = await poll.execute("SELECT status FROM runs WHERE thread_id = %s",
+                                 (started.thread_id,))
+        return (await cur.fetchone())["status"] == "done"  # type: ignore[index]
+
+    try:
+        with roundtrips.counting() as counts:
+            status, _ = await harness.click("approve", approval_id, user="UALICE")
+            assert status == 200
+            await eventually(done)
+            await harness.deps.inflight.drain(30)  # the message's last rewrite, if any
+    finally:
+        await poll.close()
+    assert 0 < counts.round_trips <= CLICK_BUDGET
