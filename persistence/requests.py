@@ -50,6 +50,10 @@ LOCK_REQUEST_OF_APPROVAL = """
 SELECT r.* FROM requests r JOIN approvals a ON a.request_id = r.id
 WHERE a.id = %s FOR UPDATE OF r
 """
+LOCK_APPROVALS_OF_APPROVAL = """
+SELECT * FROM approvals WHERE request_id = (SELECT request_id FROM approvals WHERE id = %s)
+ORDER BY idx FOR UPDATE
+"""
 LOCK_REQUEST = "SELECT * FROM requests WHERE id = %s FOR UPDATE"
 LOCK_APPROVAL = "SELECT * FROM approvals WHERE id = %s FOR UPDATE"
 SELECT_VOTES = "SELECT * FROM votes WHERE approval_id = %s AND round = %s ORDER BY id"
@@ -63,6 +67,7 @@ SET_DECIDED = """
 UPDATE requests SET status = 'decided', decided_at = now(), resume_value = %s,
                     render_needed = true
 WHERE id = %s AND status = 'pending'
+RETURNING id
 """
 SET_RESUMED = "UPDATE requests SET status = 'resumed', resumed_at = now() WHERE id = %s"
 SET_FAILED = """
@@ -193,10 +198,15 @@ async def lock_request_and_approvals(conn: Conn, approval_id: int) -> tuple[Row,
 
     Raises LookupError when the approval is unknown.
     """
-    request = await _one(conn, LOCK_REQUEST_OF_APPROVAL, (approval_id,))
+    # Both statements are sent before either is read: in a pipeline, one round trip.
+    # The request is still locked first, so the lock order holds.
+    locking_request = await conn.execute(LOCK_REQUEST_OF_APPROVAL, (approval_id,))
+    locking_approvals = await conn.execute(LOCK_APPROVALS_OF_APPROVAL, (approval_id,))
+    request: Row | None = await locking_request.fetchone()
+    approvals: list[Row] = list(await locking_approvals.fetchall())
     if request is None:
         raise LookupError(approval_id)
-    return request, await _all(conn, LOCK_APPROVALS, (request["id"],))
+    return request, approvals
 
 
 async def set_policy(
@@ -234,7 +244,7 @@ async def update_approval(
 async def set_decided(conn: Conn, request_id: int, *, resume_value: Any) -> bool:
     """Move a pending request to ``decided`` with the value to resume with."""
     cur = await conn.execute(SET_DECIDED, (Jsonb(resume_value), request_id))
-    return cur.rowcount == 1
+    return await cur.fetchone() is not None
 
 
 async def set_resumed(conn: Conn, request_id: int) -> None:
