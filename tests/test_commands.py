@@ -159,3 +159,16 @@ async def test_pending_is_paginated_and_complete(harness: Harness) -> None:
     for bad in ("pending 0", "pending x", "pending -1", "pending 99999999999999"):
         answer = await command(harness, bad, user="UALICE")
         assert "page" in answer.lower()
+
+
+async def test_pending_finds_requests_a_group_of_the_caller_decides(harness: Harness) -> None:
+    harness.fake.usergroups["S0FIN"] = ["UCAROL"]
+    async with harness.deps.pool.connection() as conn:
+        await seed_pending(conn, 600, prefix="other-", approvers=["UBOB"])
+        await seed_pending(conn, 3, prefix="fin-", approvers=["S0FIN"], title="Finance")
+        await seed_pending(conn, 2, prefix="any-", approvers=[], title="Anyone")
+    carol = await command(harness, "pending", user="UCAROL")
+    assert carol.startswith("*5 requests you may decide:*")
+    assert "Finance 3>" in carol and "Anyone 2>" in carol and "Seeded" not in carol
+    dave = await command(harness, "pending", user="UDAVE")  # in no group: only "anyone"
+    assert dave.startswith("*2 requests you may decide:*") and "Finance" not in dave
