@@ -111,7 +111,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS requests_pending_expiry ON requests (expires_at)
         WHERE status = 'pending';
     CREATE INDEX IF NOT EXISTS requests_pending_reminder ON requests (remind_at)
-        WHERE status = 'pending' AND reminded_at IS NULL AND message_ts IS NOT NULL;
+        WHERE status = 'pending' AND message_ts IS NOT NULL;
     CREATE INDEX IF NOT EXISTS requests_decided ON requests (id)
         WHERE status = 'decided';
     CREATE INDEX IF NOT EXISTS requests_unposted ON requests (id)
