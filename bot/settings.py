@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     approvals_reminder_s: int | None = Field(default=None, gt=0)  # before expiry; None = 1/4
     approvals_sweep_s: float = Field(default=5.0, gt=0)
     approvals_pool_size: int = Field(default=20, ge=4)
+    langgraph_api_url: str | None = None  # a LangGraph Server; unset → in-process only
+    langgraph_api_key: SecretStr | None = None  # sent as x-api-key
+    langgraph_poll_s: float = Field(default=5.0, gt=0)  # threads.search(status=interrupted)
+    langgraph_webhook_secret: SecretStr | None = None  # X-Approvals-Webhook-Secret, if set
+    langgraph_wait_s: float = Field(default=30.0, gt=0)  # how long a resume waits for its run
 
     def require(self, *names: str) -> None:
         """Raise one clear line naming every missing setting among ``names``."""

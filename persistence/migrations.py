@@ -88,6 +88,15 @@ MIGRATIONS: list[str] = [
         detail jsonb
     );
     CREATE INDEX audit_log_thread ON audit_log (thread_id, id);""",
+    # runs that live on a LangGraph Server: which runner drives a run, its assistant, and
+    # the shared schedule of the server poll (one instance polls per tick)
+    """ALTER TABLE runs ADD COLUMN runner text NOT NULL DEFAULT 'local';
+    ALTER TABLE runs ADD COLUMN assistant_id text;
+    CREATE TABLE remote_polls (
+        name text PRIMARY KEY,
+        next_at timestamptz NOT NULL DEFAULT now(),
+        polled_by text
+    );""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

@@ -17,6 +17,7 @@ from bot.policy import PolicyBook
 from bot.settings import Settings
 from bot.slack.usergroups import ApproverDirectory
 from graphs.registry import GraphRegistry
+from graphs.runners import Runners
 from persistence.pool import Pool
 
 
@@ -61,6 +62,7 @@ class Deps:
     slack: AsyncWebClient
     policies: PolicyBook
     approvers: ApproverDirectory
+    runners: Runners
     clock: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = new_thread_id
     inflight: Inflight = field(default_factory=Inflight)

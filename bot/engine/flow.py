@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.engine.decide import Decided
 from bot.engine.deps import Deps, thread_lock
-from bot.engine.post import config_of, sync_run
+from bot.engine.post import sync_run
 from bot.engine.render import render_request
 from bot.engine.resume import resume_request
-from bot.errors import NotFound
+from bot.errors import NotFound, Unavailable
+from graphs.runner import RunnerUnavailable
 from persistence import audit, requests, runs
 from persistence.pool import DB_DOWN
 
@@ -42,13 +43,17 @@ async def start_run(
     deps: Deps, graph: str, input: Any, *, channel: str, requested_by: str | None
 ) -> RunStarted:
     """Record a run, invoke it until it finishes or interrupts, and post its requests."""
-    if graph not in deps.graphs.names():
-        raise NotFound(f"No graph named {graph!r}; known: {', '.join(deps.graphs.names())}")
-    compiled = deps.graphs.build(graph, deps.checkpointer)
+    target = await deps.runners.resolve(graph)
+    if target is None:
+        raise NotFound(f"No graph named {graph!r}; known: {', '.join(deps.runners.names())}")
+    runner, ref = target
     thread_id = deps.new_id()
+    ref = replace(ref, thread_id=thread_id)
+    graph = ref.graph
     async with deps.pool.connection() as conn:
         await runs.insert_run(
-            conn, thread_id, graph=graph, input=input, channel=channel, requested_by=requested_by
+            conn, thread_id, graph=graph, input=input, channel=channel, requested_by=requested_by,
+            runner=runner.kind, assistant_id=ref.assistant_id,
         )
         await audit.record(
             conn,
@@ -57,8 +62,14 @@ async def start_run(
             actor=requested_by,
             detail={"graph": graph, "input": input},
         )
+    metadata = {"approvals_channel": channel, "requested_by": requested_by}
     async with thread_lock(deps.pool, thread_id):
-        await compiled.ainvoke(input, config_of(thread_id))
+        try:
+            await runner.start(ref, input, metadata=metadata)
+        except RunnerUnavailable as exc:
+            async with deps.pool.connection() as conn:
+                await runs.set_run_status(conn, thread_id, "failed")
+            raise Unavailable(f"The LangGraph Server did not take the run: {exc}") from exc
     status = await sync_run(deps, thread_id)
     async with deps.pool.connection() as conn:
         open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]
@@ -72,9 +83,9 @@ async def after_decision(deps: Deps, decided: Decided) -> None:
     """
     try:
         await _render_and_resume(deps, decided)
-    except DB_DOWN:
-        log.warning("database unavailable after deciding request %s; the sweeper will "
-                    "resume and re-render it", decided.request_id)
+    except (*DB_DOWN, RunnerUnavailable):
+        log.warning("database or LangGraph Server unavailable after deciding request %s; "
+                    "the sweeper will resume and re-render it", decided.request_id)
 
 
 async def _render_and_resume(deps: Deps, decided: Decided) -> None:

@@ -8,7 +8,6 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
 from psycopg.types.json import Jsonb
 
 from bot.blocks.request import build_request_message
@@ -28,11 +27,6 @@ FINISH_RUN = """
 UPDATE runs SET status = 'done', outcome = %s, updated_at = now()
 WHERE thread_id = %s AND status <> 'done' RETURNING slack_thread_ts, channel
 """
-
-
-def config_of(thread_id: str) -> RunnableConfig:
-    """The LangGraph config addressing one thread."""
-    return RunnableConfig(configurable={"thread_id": thread_id})
 
 
 def value_hash(value: Any) -> str:
@@ -147,8 +141,8 @@ async def sync_run(deps: Deps, thread_id: str) -> str:
     async with deps.pool.connection() as conn:
         run = await runs.get_run(conn, thread_id)
     assert run is not None
-    graph = deps.graphs.build(run["graph"], deps.checkpointer)
-    state = await graph.aget_state(config_of(thread_id))
+    runner, ref = deps.runners.of(run)
+    state = await runner.snapshot(ref)
     if state.interrupts:
         new = [rid for i in state.interrupts if (rid := await store_interrupt(deps, run, i))]
         async with deps.pool.connection() as conn:

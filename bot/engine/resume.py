@@ -6,11 +6,11 @@ import logging
 from typing import Any
 
 from langgraph.errors import GraphInterrupt
-from langgraph.types import Command
 
 from bot.engine.deps import Deps, thread_lock
-from bot.engine.post import config_of, sync_run, value_hash
+from bot.engine.post import sync_run, value_hash
 from bot.metrics import METRICS
+from graphs.runner import RunnerUnavailable
 from persistence import audit, requests, runs
 from persistence.pool import DB_DOWN
 
@@ -41,6 +41,9 @@ async def resume_request(deps: Deps, request_id: int) -> bool:
                 await _invoke(deps, row, run)
             except (GraphInterrupt, *DB_DOWN):
                 raise  # an outage is not the graph's fault: the sweeper tries again
+            except RunnerUnavailable as exc:  # server down or thread busy (409): kept, retried
+                log.warning("request %s not resumed yet (the sweeper retries): %s", request_id, exc)
+                return False
             except Exception as exc:  # the graph itself failed: record, maybe retry later
                 log.exception("resuming request %s failed", request_id)
                 await _note_failure(deps, row, exc)
@@ -61,16 +64,15 @@ async def resume_request(deps: Deps, request_id: int) -> bool:
 
 
 async def _invoke(deps: Deps, row: dict[str, Any], run: dict[str, Any]) -> None:
-    graph = deps.graphs.build(run["graph"], deps.checkpointer)
-    config = config_of(row["thread_id"])
-    state = await graph.aget_state(config)
+    runner, ref = deps.runners.of(run)
+    state = await runner.snapshot(ref)
     pending = {i.id: i for i in state.interrupts}
     match = pending.get(row["interrupt_id"])
     if match is not None and value_hash(match.value) == row["value_hash"]:
-        await graph.ainvoke(Command(resume={row["interrupt_id"]: row["resume_value"]}), config)
+        await runner.resume(ref, interrupt_id=row["interrupt_id"], value=row["resume_value"])
     elif state.next and not state.interrupts:
         # The resume was taken before a crash but the run did not finish: continue it.
-        await graph.ainvoke(None, config)
+        await runner.proceed(ref)
 
 
 async def _note_failure(deps: Deps, row: dict[str, Any], exc: Exception) -> None:

@@ -8,7 +8,7 @@ import json
 from aiohttp import web
 
 from bot.engine.flow import start_run
-from bot.errors import ApprovalError
+from bot.errors import ApprovalError, Unavailable
 from bot.web.keys import DEPS
 
 
@@ -36,5 +36,6 @@ async def handle_start_run(request: web.Request) -> web.Response:
             deps, graph, run_input, channel=channel, requested_by=body.get("requested_by")
         )
     except ApprovalError as exc:
-        return web.json_response({"error": exc.message}, status=404)
+        status = 503 if isinstance(exc, Unavailable) else 404
+        return web.json_response({"error": exc.message}, status=status)
     return web.json_response(started.as_json(), status=201)

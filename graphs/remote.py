@@ -1,0 +1,184 @@
+"""``RemoteRunner``: runs that live on a LangGraph Server, driven with ``langgraph-sdk``.
+
+The server does not make a resume exactly-once by itself: its default multitask strategy
+queues a second resume, and it accepts (and ignores, or hands to whatever waits now) a
+resume for an interrupt that is gone. So every resume here is keyed by the interrupt id,
+sent with ``multitask_strategy="reject"`` (a busy thread answers 409, which is retried
+later), and with ``strict_resume`` where the server's ``/info`` says it knows it. The
+caller checks that the interrupt is still pending (``snapshot``) under its fence first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.errors import APIStatusError, ConflictError, NotFoundError
+
+from graphs.runner import (
+    Pending,
+    RunnerUnavailable,
+    RunRef,
+    Snapshot,
+    ThreadBusy,
+    ThreadMissing,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_thread_id(text: Any) -> bool:
+    """True for a UUID string (what a LangGraph Server names threads with)."""
+    return isinstance(text, str) and _UUID.fullmatch(text) is not None
+
+
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    """SDK and transport errors as runner errors: busy, unavailable, or left as they are."""
+    try:
+        yield
+    except ConflictError as exc:
+        raise ThreadBusy(str(exc)) from exc
+    except httpx.TransportError as exc:
+        raise RunnerUnavailable(f"LangGraph Server unreachable: {exc}") from exc
+    except APIStatusError as exc:
+        if exc.status_code >= 500 or exc.status_code == 429:
+            raise RunnerUnavailable(f"LangGraph Server answered {exc.status_code}") from exc
+        raise
+
+
+class RemoteRunner:
+    """Threads on one LangGraph Server (``LANGGRAPH_API_URL``)."""
+
+    kind = "remote"
+
+    def __init__(
+        self, url: str, *, api_key: str | None = None, timeout_s: float = 10.0, wait_s: float = 30.0
+    ) -> None:
+        """A client for ``url``; ``wait_s`` bounds how long a start or resume waits for the run."""
+        self.client: LangGraphClient = get_client(
+            url=url, api_key=api_key or None, timeout=timeout_s
+        )
+        self.wait_s = wait_s
+        self._strict: bool | None = None
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        async with _translated():
+            return await call
+
+    async def find_assistant(self, graph: str) -> RunRef | None:
+        """The assistant named ``graph`` (an assistant id or a graph id), or None."""
+        async with _translated():
+            if is_thread_id(graph):
+                try:
+                    found = await self.client.assistants.get(graph)
+                except NotFoundError:
+                    return None
+                return RunRef("", str(found["graph_id"]), str(found["assistant_id"]))
+            matches = await self.client.assistants.search(graph_id=graph, limit=1)
+        if not matches:
+            return None
+        return RunRef("", graph, str(matches[0]["assistant_id"]))
+
+    async def strict_resume(self) -> bool:
+        """Whether the server's ``/info`` flags say it supports ``strict_resume``."""
+        if self._strict is None:
+            info: Any = await self._call(self.client.http.get("/info"))
+            flags = info.get("flags", {}) if isinstance(info, dict) else {}
+            self._strict = bool(isinstance(flags, dict) and flags.get("strict_resume"))
+        return self._strict
+
+    async def start(self, ref: RunRef, input: Any, *, metadata: dict[str, Any]) -> None:
+        """Create the thread (with the bot's metadata) and a run; wait for it to stop."""
+        await self._call(
+            self.client.threads.create(thread_id=ref.thread_id, metadata=metadata)
+        )
+        run = await self._call(
+            self.client.runs.create(
+                ref.thread_id,
+                ref.assistant_id or ref.graph,
+                input=input,
+                multitask_strategy="reject",
+            )
+        )
+        await self._join(ref, str(run["run_id"]))
+
+    async def thread(self, thread_id: str) -> dict[str, Any] | None:
+        """The server's thread, or None when it has no such thread."""
+        try:
+            found: Any = await self._call(self.client.threads.get(thread_id))
+        except NotFoundError:
+            return None
+        return dict(found)
+
+    async def snapshot(self, ref: RunRef) -> Snapshot:
+        """The thread's interrupts when it is interrupted; a busy thread has none yet.
+
+        A busy thread (a resume queued or running) still shows the old interrupt in its
+        checkpoint, so it is reported as running, never as pending.
+        """
+        found = await self.thread(ref.thread_id)
+        if found is None:
+            raise ThreadMissing(f"thread {ref.thread_id} is not on the LangGraph Server")
+        return snapshot_of(found)
+
+    async def resume(self, ref: RunRef, *, interrupt_id: str, value: Any) -> None:
+        """``runs.create(command={"resume": {id: value}}, multitask_strategy="reject")``."""
+        extra: dict[str, Any] = {"strict_resume": True} if await self.strict_resume() else {}
+        run = await self._call(
+            self.client.runs.create(
+                ref.thread_id,
+                ref.assistant_id or ref.graph,
+                command={"resume": {interrupt_id: value}},
+                multitask_strategy="reject",
+                **extra,
+            )
+        )
+        await self._join(ref, str(run["run_id"]))
+
+    async def proceed(self, ref: RunRef) -> None:
+        """The server runs its own runs on; a busy thread is asked again later."""
+        raise ThreadBusy(f"thread {ref.thread_id} is busy on the LangGraph Server")
+
+    async def _join(self, ref: RunRef, run_id: str) -> None:
+        # The run goes on on the server either way; a slow one is picked up by the poll.
+        try:
+            async with asyncio.timeout(self.wait_s):
+                await self._call(self.client.runs.join(ref.thread_id, run_id))
+        except TimeoutError:
+            log.info("run %s on thread %s still running after %ss", run_id, ref.thread_id,
+                     self.wait_s)
+
+    async def ok(self) -> bool:
+        """True when the server answers ``/ok`` (within the client's timeout)."""
+        try:
+            await self._call(self.client.http.get("/ok"))
+        except (RunnerUnavailable, APIStatusError):
+            return False
+        return True
+
+
+def snapshot_of(thread: dict[str, Any]) -> Snapshot:
+    """A server thread (``threads.get`` / ``threads.search`` item) as a snapshot."""
+    status = thread.get("status")
+    pending: list[Pending] = []
+    if status == "interrupted":
+        for items in (thread.get("interrupts") or {}).values():
+            for item in items or []:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    schema = item.get("response_schema")
+                    pending.append(
+                        Pending(item["id"], item.get("value"),
+                                schema if isinstance(schema, dict) else None)
+                    )
+    busy = status == "busy" or (status == "interrupted" and not pending)
+    return Snapshot(tuple(pending), ("busy",) if busy else (), thread.get("values"))
