@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
@@ -158,11 +159,27 @@ class RemoteRunner:
             log.info("run %s on thread %s still running after %ss", run_id, ref.thread_id,
                      self.wait_s)
 
+    async def interrupted(self, *, page: int = 100, pages: int = 20) -> list[dict[str, Any]]:
+        """Threads waiting at an interrupt (``threads.search(status="interrupted")``)."""
+        found: list[dict[str, Any]] = []
+        for n in range(pages):
+            batch: Any = await self._call(
+                self.client.threads.search(
+                    status="interrupted", limit=page, offset=n * page,
+                    sort_by="updated_at", sort_order="asc",
+                )
+            )
+            found.extend(dict(t) for t in batch)
+            if len(batch) < page:
+                break
+        return found
+
     async def ok(self) -> bool:
-        """True when the server answers ``/ok`` (within the client's timeout)."""
+        """True when the server answers ``/ok`` within two seconds."""
         try:
-            await self._call(self.client.http.get("/ok"))
-        except (RunnerUnavailable, APIStatusError):
+            async with asyncio.timeout(2):
+                await self._call(self.client.http.get("/ok"))
+        except (RunnerUnavailable, APIStatusError, TimeoutError):
             return False
         return True
 
@@ -182,3 +199,40 @@ def snapshot_of(thread: dict[str, Any]) -> Snapshot:
                     )
     busy = status == "busy" or (status == "interrupted" and not pending)
     return Snapshot(tuple(pending), ("busy",) if busy else (), thread.get("values"))
+
+
+@dataclass(frozen=True)
+class ServerThread:
+    """What the bot takes from a server thread to adopt it: ids and the approvals metadata."""
+
+    thread_id: str
+    graph: str
+    assistant_id: str | None
+    channel: str | None
+    requested_by: str | None
+
+
+_CHANNEL = re.compile(r"[A-Za-z0-9][\w.-]{0,79}")  # an id like C0123 (or a plain channel name)
+_USER = re.compile(r"[UW][A-Z0-9]{2,20}")  # rendered as a mention, so an exact user id only
+
+
+def server_thread(found: dict[str, Any]) -> ServerThread | None:
+    """Parse a thread from the server; None when it has no usable id or graph id.
+
+    Metadata can be written by anyone who can reach the server, so a channel or a
+    requester of the wrong shape is dropped (the defaults apply), never passed on.
+    """
+    meta = found.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    thread_id, graph = found.get("thread_id"), meta.get("graph_id")
+    if not is_thread_id(thread_id) or not isinstance(graph, str) or not graph:
+        return None
+    assistant = meta.get("assistant_id")
+    channel, user = meta.get("approvals_channel"), meta.get("requested_by")
+    return ServerThread(
+        thread_id=str(thread_id),
+        graph=graph[:200],
+        assistant_id=assistant if is_thread_id(assistant) else None,
+        channel=channel if isinstance(channel, str) and _CHANNEL.fullmatch(channel) else None,
+        requested_by=user if isinstance(user, str) and _USER.fullmatch(user) else None,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from graphs.remote import RemoteRunner
+from graphs.remote import RemoteRunner, ServerThread, is_thread_id, server_thread
 from graphs.runner import LocalRunner, Runner, RunRef
 
 
@@ -41,6 +41,31 @@ class Runners:
                 )
             return self.remote, ref
         return self.local, ref
+
+    @property
+    def polls(self) -> bool:
+        """True when there is a server whose interrupted threads must be looked for."""
+        return self.remote is not None
+
+    async def interrupted_threads(self) -> list[ServerThread]:
+        """Threads waiting at an interrupt on the server (none without a server)."""
+        if self.remote is None:
+            return []
+        found = [server_thread(t) for t in await self.remote.interrupted()]
+        return [t for t in found if t is not None]
+
+    async def server_thread(self, thread_id: str) -> ServerThread | None:
+        """One thread read from the server (never from a webhook's body), or None."""
+        if self.remote is None or not is_thread_id(thread_id):
+            return None
+        found = await self.remote.thread(thread_id)
+        return server_thread(found) if found is not None else None
+
+    async def server_state(self) -> str:
+        """``up``, ``down``, or ``off`` when no server is configured (for ``/healthz``)."""
+        if self.remote is None:
+            return "off"
+        return "up" if await self.remote.ok() else "down"
 
     def names(self) -> list[str]:
         """The local graph names (server graphs are looked up when asked for)."""

@@ -1,0 +1,158 @@
+"""Runs that live on a real LangGraph Server (``langgraph dev``): found, posted, resumed once.
+
+After each resume the server's own thread state is read: the graph appends every resume
+value it receives to ``answers``, so "arrived exactly once" is ``len(answers) == 1``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
+
+from support.harness import Harness, eventually, reason_values
+from support.langgraph_dev import WEBHOOK_SECRET, LangGraphDev
+
+GRAPH = "server_pay"
+PAY = {"amount": 4200, "recipient": "acme"}
+
+
+@pytest.fixture
+async def server(langgraph_server: LangGraphDev) -> LangGraphClient:
+    """The session's server, emptied of other tests' threads."""
+    client = get_client(url=langgraph_server.url, api_key=None)
+    while found := await client.threads.search(limit=100):
+        for thread in found:
+            await client.threads.delete(thread["thread_id"])
+    return client
+
+
+@pytest.fixture
+def settings_overrides(langgraph_server: LangGraphDev) -> dict[str, Any]:
+    return {
+        "langgraph_api_url": langgraph_server.url,
+        "langgraph_poll_s": 0.3,
+        "langgraph_webhook_secret": WEBHOOK_SECRET,
+    }
+
+
+async def start_on_server(
+    client: LangGraphClient, run_input: dict[str, Any], **metadata: Any
+) -> str:
+    """Start a run directly on the server (not through the bot); wait for its interrupt."""
+    thread = await client.threads.create(metadata=metadata)
+    await client.runs.wait(thread["thread_id"], GRAPH, input=run_input)
+    return str(thread["thread_id"])
+
+
+async def posted_approval(harness: Harness, thread_id: str) -> int:
+    """The approval id of the thread's open request, once the bot has posted it."""
+
+    async def posted() -> list[int]:
+        rows = await harness.rows(
+            "SELECT a.id FROM approvals a JOIN requests r ON r.id = a.request_id "
+            "WHERE r.thread_id = %s AND r.message_ts IS NOT NULL AND r.resumed_at IS NULL",
+            thread_id,
+        )
+        return [int(r["id"]) for r in rows]
+
+    return int((await eventually(posted))[0])
+
+
+async def answers(client: LangGraphClient, thread_id: str) -> list[Any]:
+    """The resume values the server's graph received, in order."""
+    state: Any = await client.threads.get_state(thread_id)
+    return list(state["values"].get("answers", []))
+
+
+async def resume_runs(client: LangGraphClient, thread_id: str) -> int:
+    """How many runs on the thread carried a resume command."""
+    found = await client.runs.list(thread_id, limit=100)
+    return sum(1 for r in found if (r.get("kwargs") or {}).get("command"))
+
+
+async def test_run_started_on_the_server_is_posted_and_approved(
+    harness: Harness, server: LangGraphClient
+) -> None:
+    thread_id = await start_on_server(
+        server, PAY, approvals_channel="C0SERVER", requested_by="UOPS"
+    )
+    approval_id = await posted_approval(harness, thread_id)
+    post = harness.fake.of("chat.postMessage")[0]
+    assert post["channel"] == "C0SERVER" and "4,200" in str(post["blocks"])
+    run = (await harness.rows("SELECT * FROM runs WHERE thread_id = %s", thread_id))[0]
+    assert (run["graph"], run["runner"], run["requested_by"]) == (GRAPH, "remote", "UOPS")
+
+    status, _ = await harness.click("approve", approval_id, user="UALICE")
+    assert status == 200
+    await harness.wait_done(thread_id)
+    got = await answers(server, thread_id)
+    assert len(got) == 1 and got[0]["action"] == "approve" and got[0]["decided_by"] == ["UALICE"]
+    assert await resume_runs(server, thread_id) == 1
+    state: Any = await server.threads.get_state(thread_id)
+    assert state["values"]["status"] == "paid"
+    replies = [p for p in harness.fake.of("chat.postMessage") if p.get("thread_ts")]
+    assert replies and "finished" in replies[-1]["text"] and "paid" in replies[-1]["text"]
+
+
+async def test_metadata_of_the_wrong_shape_falls_back_to_the_defaults(
+    harness: Harness, server: LangGraphClient
+) -> None:
+    thread_id = await start_on_server(
+        server, PAY, approvals_channel="C1 <!channel>", requested_by="U1> <!here"
+    )
+    await posted_approval(harness, thread_id)
+    assert harness.fake.of("chat.postMessage")[0]["channel"] == "C0APPROVALS"
+    run = (await harness.rows("SELECT requested_by FROM runs WHERE thread_id = %s", thread_id))
+    assert run[0]["requested_by"] is None
+
+
+async def test_reject_with_a_reason_reaches_the_server_once(
+    harness: Harness, server: LangGraphClient
+) -> None:
+    thread_id = await start_on_server(server, PAY)
+    approval_id = await posted_approval(harness, thread_id)
+    view = await harness.open_form("reject", approval_id, user="UBOB")
+    await harness.submit(view, reason_values(view, "not this vendor"), user="UBOB")
+    await harness.wait_done(thread_id)
+    got = await answers(server, thread_id)
+    assert [(a["action"], a["reason"]) for a in got] == [("reject", "not this vendor")]
+    state: Any = await server.threads.get_state(thread_id)
+    assert state["values"]["status"] == "rejected"
+
+
+async def test_edit_sends_the_edited_arguments(harness: Harness, server: LangGraphClient) -> None:
+    thread_id = await start_on_server(server, PAY)
+    approval_id = await posted_approval(harness, thread_id)
+    view = await harness.open_form("edit", approval_id, user="UALICE")
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        value = element.get("initial_value")
+        if block["label"]["text"].lower().startswith("amount"):
+            value = "1800"
+        entry = {"type": element["type"], "value": value}
+        values[block["block_id"]] = {element["action_id"]: entry}
+    answer = await harness.submit(view, values, user="UALICE")
+    assert answer.get("response_action") != "errors", answer
+    await harness.wait_done(thread_id)
+    got = await answers(server, thread_id)
+    assert len(got) == 1 and got[0]["action"] == "edit" and got[0]["args"]["amount"] == 1800
+    assert await resume_runs(server, thread_id) == 1
+
+
+async def test_bot_starts_a_run_on_the_server(harness: Harness, server: LangGraphClient) -> None:
+    started = await harness.start(GRAPH, PAY, requested_by="UREQ")
+    assert started.status == "waiting" and started.graph == GRAPH
+    thread: Any = await server.threads.get(started.thread_id)
+    assert thread["metadata"]["approvals_channel"] == "C0APPROVALS"
+    assert thread["metadata"]["requested_by"] == "UREQ"
+    approval_id = await posted_approval(harness, started.thread_id)
+    await harness.click("approve", approval_id, user="UALICE")
+    await harness.wait_done(started.thread_id)
+    assert len(await answers(server, started.thread_id)) == 1
+    assert len(harness.fake.of("chat.postMessage")) == 2  # the request, then the finish reply
