@@ -25,6 +25,7 @@ from langgraph_sdk.errors import APIStatusError, ConflictError, NotFoundError
 
 from graphs.runner import (
     Pending,
+    ResumeIgnored,
     RunnerUnavailable,
     RunRef,
     Snapshot,
@@ -144,13 +145,22 @@ class RemoteRunner:
                 **extra,
             )
         )
-        await self._join(ref, str(run["run_id"]))
+        if await self._join(ref, str(run["run_id"])):
+            after = await self.snapshot(ref)
+            if any(p.id == interrupt_id for p in after.interrupts):
+                # The run ended yet the same interrupt still waits: the server dropped the
+                # answer (it does after losing its pending writes, e.g. a restart).
+                raise ResumeIgnored(
+                    f"the server finished run {run['run_id']} without taking the answer to "
+                    f"interrupt {interrupt_id}; it is sent again later"
+                )
 
     async def proceed(self, ref: RunRef) -> None:
         """The server runs its own runs on; a busy thread is asked again later."""
         raise ThreadBusy(f"thread {ref.thread_id} is busy on the LangGraph Server")
 
-    async def _join(self, ref: RunRef, run_id: str) -> None:
+    async def _join(self, ref: RunRef, run_id: str) -> bool:
+        """Wait for the run; False when it is still running after ``wait_s``."""
         # The run goes on on the server either way; a slow one is picked up by the poll.
         try:
             async with asyncio.timeout(self.wait_s):
@@ -158,6 +168,8 @@ class RemoteRunner:
         except TimeoutError:
             log.info("run %s on thread %s still running after %ss", run_id, ref.thread_id,
                      self.wait_s)
+            return False
+        return True
 
     async def interrupted(self, *, page: int = 100, pages: int = 20) -> list[dict[str, Any]]:
         """Threads waiting at an interrupt (``threads.search(status="interrupted")``)."""

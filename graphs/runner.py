@@ -26,6 +26,10 @@ class ThreadBusy(RunnerUnavailable):
     """The thread is running something else (HTTP 409): try again when it is idle."""
 
 
+class ResumeIgnored(RunnerUnavailable):
+    """The server ran the resume but did not take the answer: the decision is sent again."""
+
+
 class ThreadMissing(LookupError):
     """The server has no such thread (it lost it, or it was deleted): not retried."""
 

@@ -96,3 +96,11 @@ def langgraph_server() -> Iterator[Any]:
     yield server
     server.stop()
     shutil.rmtree(server.workdir, ignore_errors=True)
+
+
+@pytest.fixture
+async def server(langgraph_server: Any) -> Any:
+    """An SDK client of the session's LangGraph Server, emptied of other tests' threads."""
+    from support.langgraph_dev import emptied
+
+    return await emptied(langgraph_server)

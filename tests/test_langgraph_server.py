@@ -9,68 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
-from support.harness import Harness, eventually, reason_values
-from support.langgraph_dev import WEBHOOK_SECRET, LangGraphDev
+from support.harness import Harness, reason_values
+from support.langgraph_dev import (
+    GRAPH,
+    LangGraphDev,
+    answers,
+    posted_approval,
+    resume_runs,
+    server_settings,
+    start_on_server,
+)
 
-GRAPH = "server_pay"
 PAY = {"amount": 4200, "recipient": "acme"}
 
 
 @pytest.fixture
-async def server(langgraph_server: LangGraphDev) -> LangGraphClient:
-    """The session's server, emptied of other tests' threads."""
-    client = get_client(url=langgraph_server.url, api_key=None)
-    while found := await client.threads.search(limit=100):
-        for thread in found:
-            await client.threads.delete(thread["thread_id"])
-    return client
-
-
-@pytest.fixture
-def settings_overrides(langgraph_server: LangGraphDev) -> dict[str, Any]:
-    return {
-        "langgraph_api_url": langgraph_server.url,
-        "langgraph_poll_s": 0.3,
-        "langgraph_webhook_secret": WEBHOOK_SECRET,
-    }
-
-
-async def start_on_server(
-    client: LangGraphClient, run_input: dict[str, Any], **metadata: Any
-) -> str:
-    """Start a run directly on the server (not through the bot); wait for its interrupt."""
-    thread = await client.threads.create(metadata=metadata)
-    await client.runs.wait(thread["thread_id"], GRAPH, input=run_input)
-    return str(thread["thread_id"])
-
-
-async def posted_approval(harness: Harness, thread_id: str) -> int:
-    """The approval id of the thread's open request, once the bot has posted it."""
-
-    async def posted() -> list[int]:
-        rows = await harness.rows(
-            "SELECT a.id FROM approvals a JOIN requests r ON r.id = a.request_id "
-            "WHERE r.thread_id = %s AND r.message_ts IS NOT NULL AND r.resumed_at IS NULL",
-            thread_id,
-        )
-        return [int(r["id"]) for r in rows]
-
-    return int((await eventually(posted))[0])
-
-
-async def answers(client: LangGraphClient, thread_id: str) -> list[Any]:
-    """The resume values the server's graph received, in order."""
-    state: Any = await client.threads.get_state(thread_id)
-    return list(state["values"].get("answers", []))
-
-
-async def resume_runs(client: LangGraphClient, thread_id: str) -> int:
-    """How many runs on the thread carried a resume command."""
-    found = await client.runs.list(thread_id, limit=100)
-    return sum(1 for r in found if (r.get("kwargs") or {}).get("command"))
+def settings_overrides(langgraph_server: LangGraphDev, server: LangGraphClient) -> dict[str, Any]:
+    """Point the bot at the server (emptied first, so the bot never sees old threads)."""
+    return server_settings(langgraph_server)
 
 
 async def test_run_started_on_the_server_is_posted_and_approved(

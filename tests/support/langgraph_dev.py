@@ -17,12 +17,18 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
+
+from support.harness import Harness, eventually
 from support.procs import ROOT, free_port
 
 SERVER_DIR = Path(__file__).resolve().parent.parent / "langgraph_server"
 LANGGRAPH = ROOT / ".venv" / "bin" / "langgraph"
 WEBHOOK_SECRET = "lg-webhook-test-secret"
+GRAPH = "server_pay"
 _LISTENING = re.compile(r"API: (http://[\d.:a-z]+)")
 
 
@@ -100,3 +106,59 @@ def start_langgraph_dev() -> LangGraphDev:
     server = LangGraphDev(workdir)
     server.start()
     return server
+
+
+def server_settings(server: LangGraphDev, **extra: Any) -> dict[str, Any]:
+    """The bot's settings overrides for this server (a fast poll unless told otherwise)."""
+    return {
+        "langgraph_api_url": server.url,
+        "langgraph_poll_s": 0.3,
+        "langgraph_webhook_secret": WEBHOOK_SECRET,
+        **extra,
+    }
+
+
+async def emptied(server: LangGraphDev) -> LangGraphClient:
+    """A client of ``server`` after deleting every thread (other tests' runs)."""
+    client = get_client(url=server.url, api_key=None)
+    while found := await client.threads.search(limit=100):
+        for thread in found:
+            await client.threads.delete(thread["thread_id"])
+    return client
+
+
+async def start_on_server(
+    client: LangGraphClient, run_input: dict[str, Any], **metadata: Any
+) -> str:
+    """Start a run directly on the server (not through the bot); wait for its interrupt."""
+    thread = await client.threads.create(metadata=metadata)
+    await client.runs.wait(thread["thread_id"], GRAPH, input=run_input)
+    return str(thread["thread_id"])
+
+
+async def posted_approval(harness: Harness, thread_id: str) -> int:
+    """The approval id of the thread's open request, once the bot has posted it."""
+
+    async def posted() -> list[int]:
+        rows = await harness.rows(
+            "SELECT a.id FROM approvals a JOIN requests r ON r.id = a.request_id "
+            "WHERE r.thread_id = %s AND r.message_ts IS NOT NULL AND r.resumed_at IS NULL",
+            thread_id,
+        )
+        return [int(r["id"]) for r in rows]
+
+    return int((await eventually(posted))[0])
+
+
+async def answers(client: LangGraphClient, thread_id: str) -> list[Any]:
+    """The resume values the server's graph received, in order."""
+    state: Any = await client.threads.get_state(thread_id)
+    return list(state["values"].get("answers", []))
+
+
+async def resume_runs(client: LangGraphClient, thread_id: str) -> int:
+    """How many runs on the thread carried a resume command."""
+    found = await client.runs.list(thread_id, limit=100)
+    return sum(1 for r in found if (r.get("kwargs") or {}).get("command"))
+
+
