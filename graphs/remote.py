@@ -21,7 +21,12 @@ from typing import Any, TypeVar
 import httpx
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.errors import APIStatusError, ConflictError, NotFoundError
+from langgraph_sdk.errors import (
+    APIStatusError,
+    ConflictError,
+    NotFoundError,
+    UnprocessableEntityError,
+)
 
 from graphs.runner import (
     Pending,
@@ -79,14 +84,14 @@ class RemoteRunner:
 
     async def find_assistant(self, graph: str) -> RunRef | None:
         """The assistant named ``graph`` (an assistant id or a graph id), or None."""
-        async with _translated():
-            if is_thread_id(graph):
-                try:
+        try:
+            async with _translated():
+                if is_thread_id(graph):
                     found = await self.client.assistants.get(graph)
-                except NotFoundError:
-                    return None
-                return RunRef("", str(found["graph_id"]), str(found["assistant_id"]))
-            matches = await self.client.assistants.search(graph_id=graph, limit=1)
+                    return RunRef("", str(found["graph_id"]), str(found["assistant_id"]))
+                matches = await self.client.assistants.search(graph_id=graph, limit=1)
+        except (NotFoundError, UnprocessableEntityError):
+            return None
         if not matches:
             return None
         return RunRef("", graph, str(matches[0]["assistant_id"]))

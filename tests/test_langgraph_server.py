@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from langgraph_sdk.client import LangGraphClient
 
+from bot.errors import NotFound
+
 from support.harness import Harness, reason_values
 from support.langgraph_dev import (
     GRAPH,
@@ -114,3 +116,17 @@ async def test_bot_starts_a_run_on_the_server(harness: Harness, server: LangGrap
     await harness.wait_done(started.thread_id)
     assert len(await answers(server, started.thread_id)) == 1
     assert len(harness.fake.of("chat.postMessage")) == 2  # the request, then the finish reply
+
+
+async def test_healthz_reports_the_server(harness: Harness, server: LangGraphClient) -> None:
+    async with harness.http.get(f"{harness.base_url}/healthz") as resp:
+        body = await resp.json()
+    assert resp.status == 200 and body == {"status": "ok", "database": "up", "langgraph": "up"}
+
+
+async def test_unknown_graph_names_the_local_ones(
+    harness: Harness, server: LangGraphClient
+) -> None:
+    with pytest.raises(NotFound, match="payments"):
+        await harness.start("no_such_graph_anywhere", PAY)
+    assert not await harness.rows("SELECT 1 FROM runs")
