@@ -25,12 +25,13 @@ from support.langgraph_dev import (
 )
 
 PAY = {"amount": 4200, "recipient": "acme"}
+TOKEN = "api-secret"
 
 
 @pytest.fixture
 def settings_overrides(langgraph_server: LangGraphDev, server: LangGraphClient) -> dict[str, Any]:
     """Point the bot at the server (emptied first, so the bot never sees old threads)."""
-    return server_settings(langgraph_server)
+    return server_settings(langgraph_server, approvals_api_token=TOKEN)
 
 
 async def test_run_started_on_the_server_is_posted_and_approved(
@@ -130,3 +131,23 @@ async def test_unknown_graph_names_the_local_ones(
     with pytest.raises(NotFound, match="payments"):
         await harness.start("no_such_graph_anywhere", PAY)
     assert not await harness.rows("SELECT 1 FROM runs")
+
+
+async def test_runs_api_starts_a_run_on_the_server(
+    harness: Harness, server: LangGraphClient
+) -> None:
+    assistant = (await server.assistants.search(graph_id=GRAPH, limit=1))[0]["assistant_id"]
+    async with harness.http.post(
+        f"{harness.base_url}/api/runs",
+        json={"graph": assistant, "input": PAY, "channel": "C0API"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as resp:
+        assert resp.status == 201
+        body = await resp.json()
+    assert body["graph"] == GRAPH and body["status"] == "waiting"
+    run = (await harness.rows("SELECT * FROM runs WHERE thread_id = %s", body["thread_id"]))[0]
+    assert (run["runner"], run["assistant_id"], run["channel"]) == ("remote", assistant, "C0API")
+    approval_id = await posted_approval(harness, body["thread_id"])
+    await harness.click("approve", approval_id, user="UALICE")
+    await harness.wait_done(body["thread_id"])
+    assert len(await answers(server, body["thread_id"])) == 1
