@@ -84,10 +84,8 @@ async def test_reject_with_a_reason_reaches_the_server_once(
     assert state["values"]["status"] == "rejected"
 
 
-async def test_edit_sends_the_edited_arguments(harness: Harness, server: LangGraphClient) -> None:
-    thread_id = await start_on_server(server, PAY)
-    approval_id = await posted_approval(harness, thread_id)
-    view = await harness.open_form("edit", approval_id, user="UALICE")
+def edit_values(view: dict[str, Any], *, amount: str) -> dict[str, Any]:
+    """The modal's state with the amount changed and every other field as prefilled."""
     values: dict[str, Any] = {}
     for block in view["blocks"]:
         if block["type"] != "input":
@@ -95,15 +93,38 @@ async def test_edit_sends_the_edited_arguments(harness: Harness, server: LangGra
         element = block["element"]
         value = element.get("initial_value")
         if block["label"]["text"].lower().startswith("amount"):
-            value = "1800"
+            value = amount
         entry = {"type": element["type"], "value": value}
         values[block["block_id"]] = {element["action_id"]: entry}
-    answer = await harness.submit(view, values, user="UALICE")
+    return values
+
+
+async def test_edit_sends_the_edited_arguments(harness: Harness, server: LangGraphClient) -> None:
+    thread_id = await start_on_server(server, PAY)
+    approval_id = await posted_approval(harness, thread_id)
+    view = await harness.open_form("edit", approval_id, user="UALICE")
+    answer = await harness.submit(view, edit_values(view, amount="1800"), user="UALICE")
     assert answer.get("response_action") != "errors", answer
     await harness.wait_done(thread_id)
     got = await answers(server, thread_id)
     assert len(got) == 1 and got[0]["action"] == "edit" and got[0]["args"]["amount"] == 1800
     assert await resume_runs(server, thread_id) == 1
+
+
+async def test_edit_is_checked_against_the_servers_response_schema(
+    harness: Harness, server: LangGraphClient
+) -> None:
+    thread_id = await start_on_server(server, {**PAY, "max_amount": 5000})
+    approval_id = await posted_approval(harness, thread_id)
+    view = await harness.open_form("edit", approval_id, user="UALICE")
+    answer = await harness.submit(view, edit_values(view, amount="9000"), user="UALICE")
+    assert answer["response_action"] == "errors"  # the schema came from the server
+    assert await resume_runs(server, thread_id) == 0
+    view = await harness.open_form("edit", approval_id, user="UALICE")
+    answer = await harness.submit(view, edit_values(view, amount="4000"), user="UALICE")
+    assert answer.get("response_action") != "errors", answer
+    await harness.wait_done(thread_id)
+    assert [a["args"]["amount"] for a in await answers(server, thread_id)] == [4000]
 
 
 async def test_bot_starts_a_run_on_the_server(harness: Harness, server: LangGraphClient) -> None:

@@ -2,7 +2,7 @@
 
 ``rounds`` asks that many times in a row (each ask is a new interrupt); every answer is
 appended to ``answers``, so a test reads from the server's own state how many resume
-values arrived and which.
+values arrived and which. ``max_amount`` gives the interrupt a ``response_schema``.
 """
 
 from __future__ import annotations
@@ -20,17 +20,34 @@ class State(TypedDict, total=False):
     recipient: str
     rounds: int
     delay_s: float
+    max_amount: float
     answers: Annotated[list[Any], operator.add]
     status: str
 
 
+def _schema(max_amount: float) -> dict[str, Any]:
+    """The resume value's JSON Schema: an edit may not raise the amount past ``max_amount``."""
+    args = {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "number", "maximum": max_amount},
+            "recipient": {"type": "string"},
+        },
+    }
+    return {"type": "object", "properties": {"args": args}}
+
+
 def ask(state: State) -> dict[str, Any]:
-    answer = interrupt({
-        "title": f"Pay {state['amount']} to {state['recipient']}",
-        "description": "A payment on the server",
-        "action": "pay",
-        "args": {"amount": state["amount"], "recipient": state["recipient"]},
-    })
+    limit = state.get("max_amount")
+    answer = interrupt(
+        {
+            "title": f"Pay {state['amount']} to {state['recipient']}",
+            "description": "A payment on the server",
+            "action": "pay",
+            "args": {"amount": state["amount"], "recipient": state["recipient"]},
+        },
+        response_schema=_schema(limit) if limit is not None else None,
+    )
     return {"answers": [answer]}
 
 
