@@ -227,6 +227,7 @@ class ServerThread:
     assistant_id: str | None
     channel: str | None
     requested_by: str | None
+    waiting: tuple[str, ...] = ()  # the ids of the interrupts it waits at, if interrupted
 
 
 _CHANNEL = re.compile(r"[A-Za-z0-9][\w.-]{0,79}")  # an id like C0123 (or a plain channel name)
@@ -252,4 +253,5 @@ def server_thread(found: dict[str, Any]) -> ServerThread | None:
         assistant_id=assistant if is_thread_id(assistant) else None,
         channel=channel if isinstance(channel, str) and _CHANNEL.fullmatch(channel) else None,
         requested_by=user if isinstance(user, str) and _USER.fullmatch(user) else None,
+        waiting=tuple(p.id for p in snapshot_of(found).interrupts),
     )

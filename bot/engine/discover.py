@@ -16,7 +16,7 @@ from bot.engine.deps import Deps
 from bot.engine.post import sync_run
 from graphs.remote import ServerThread
 from graphs.runner import RunnerUnavailable
-from persistence import audit, remote, runs
+from persistence import audit, remote, requests, runs
 
 log = logging.getLogger(__name__)
 POLL_NAME = "langgraph"
@@ -34,17 +34,21 @@ async def adopt(deps: Deps, thread: ServerThread) -> str | None:
                     thread.thread_id)
         return None
     async with deps.pool.connection() as conn:
-        if await remote.adopt_run(
+        new = await remote.adopt_run(
             conn, thread.thread_id, graph=thread.graph, input={}, channel=channel,
             requested_by=thread.requested_by, assistant_id=thread.assistant_id,
-        ):
+        )
+        if new:
             await audit.record(
                 conn, "started", thread_id=thread.thread_id, actor=thread.requested_by,
                 detail={"graph": thread.graph, "runner": "remote"},
             )
         run = await runs.get_run(conn, thread.thread_id)
+        known = {r["interrupt_id"] for r in await requests.open_requests(conn, thread.thread_id)}
     if run is None or run["runner"] != "remote":
         return None  # a server thread may not take over a local run by reusing its id
+    if not new and thread.waiting and set(thread.waiting) <= known:
+        return str(run["status"])  # every interrupt it waits at is stored: nothing to read
     # Synced even when done: a finished server thread can be given a new run later.
     return await sync_run(deps, thread.thread_id)
 
