@@ -15,11 +15,9 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import (
     APIStatusError,
@@ -39,6 +37,7 @@ from graphs.runner import (
 )
 
 log = logging.getLogger(__name__)
+SETTLE_TRIES = 40
 T = TypeVar("T")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -72,9 +71,15 @@ class RemoteRunner:
         self, url: str, *, api_key: str | None = None, timeout_s: float = 10.0, wait_s: float = 30.0
     ) -> None:
         """A client for ``url``; ``wait_s`` bounds how long a start or resume waits for the run."""
-        self.client: LangGraphClient = get_client(
-            url=url, api_key=api_key or None, timeout=timeout_s
+        # get_client's transport retries a refused connection five times with backoff
+        # (about 7.5 s); a server that is down should fail fast and be retried later.
+        http = httpx.AsyncClient(
+            base_url=url,
+            transport=httpx.AsyncHTTPTransport(retries=1),
+            timeout=httpx.Timeout(timeout_s),
+            headers={"x-api-key": api_key} if api_key else {},
         )
+        self.client = LangGraphClient(http)
         self.wait_s = wait_s
         self._strict: bool | None = None
 
@@ -128,15 +133,31 @@ class RemoteRunner:
         return dict(found)
 
     async def snapshot(self, ref: RunRef) -> Snapshot:
-        """The thread's interrupts when it is interrupted; a busy thread has none yet.
+        """The thread's checkpoint: pending interrupts, next steps, values.
 
         A busy thread (a resume queued or running) still shows the old interrupt in its
-        checkpoint, so it is reported as running, never as pending.
+        checkpoint, so it is reported as running, never as pending. A thread without a
+        checkpoint has lost its run (a server restart that lost its state): that is an
+        error, never "nothing pending".
         """
         found = await self.thread(ref.thread_id)
         if found is None:
             raise ThreadMissing(f"thread {ref.thread_id} is not on the LangGraph Server")
-        return snapshot_of(found)
+        if found.get("status") == "busy":
+            return Snapshot((), ("busy",), found.get("values"))
+        state: Any = await self._call(self.client.threads.get_state(ref.thread_id))
+        if not state.get("checkpoint"):
+            raise ThreadMissing(
+                f"thread {ref.thread_id} has no checkpoint on the LangGraph Server (lost?)"
+            )
+        pending = pending_of(state.get("interrupts"))
+        if not pending and found.get("status") == "interrupted":
+            # After a restart that lost the checkpoint's pending writes, only the thread
+            # record still lists the interrupt; its node asks again with the same id.
+            groups = found.get("interrupts")
+            for items in groups.values() if isinstance(groups, dict) else []:
+                pending.extend(pending_of(items))
+        return Snapshot(tuple(pending), tuple(state.get("next") or ()), state.get("values"))
 
     async def resume(self, ref: RunRef, *, interrupt_id: str, value: Any) -> None:
         """``runs.create(command={"resume": {id: value}}, multitask_strategy="reject")``."""
@@ -150,7 +171,7 @@ class RemoteRunner:
                 **extra,
             )
         )
-        if await self._join(ref, str(run["run_id"])):
+        if await self._finished(ref, str(run["run_id"])):
             after = await self.snapshot(ref)
             if any(p.id == interrupt_id for p in after.interrupts):
                 # The run ended yet the same interrupt still waits: the server dropped the
@@ -161,8 +182,31 @@ class RemoteRunner:
                 )
 
     async def proceed(self, ref: RunRef) -> None:
-        """The server runs its own runs on; a busy thread is asked again later."""
-        raise ThreadBusy(f"thread {ref.thread_id} is busy on the LangGraph Server")
+        """Run on from the checkpoint (after a failed step); a busy thread is asked later."""
+        found = await self.thread(ref.thread_id)
+        if found is None or found.get("status") == "busy":
+            raise ThreadBusy(f"thread {ref.thread_id} is busy on the LangGraph Server")
+        run = await self._call(
+            self.client.runs.create(
+                ref.thread_id, ref.assistant_id or ref.graph, input=None,
+                multitask_strategy="reject",
+            )
+        )
+        await self._finished(ref, str(run["run_id"]))
+
+    async def _finished(self, ref: RunRef, run_id: str) -> bool:
+        """Wait for the run; False while it still runs, and RemoteRunFailed if it failed."""
+        if not await self._join(ref, run_id):
+            return False
+        for _ in range(SETTLE_TRIES):  # the thread's status trails the run's end a little
+            found = await self.thread(ref.thread_id)
+            status = found.get("status") if found is not None else None
+            if status == "error":
+                raise RemoteRunFailed(f"run {run_id} failed on the LangGraph Server")
+            if status != "busy":
+                return True
+            await asyncio.sleep(0.05)
+        return False
 
     async def _join(self, ref: RunRef, run_id: str) -> bool:
         """Wait for the run; False when it is still running after ``wait_s``."""
@@ -201,57 +245,17 @@ class RemoteRunner:
         return True
 
 
-def snapshot_of(thread: dict[str, Any]) -> Snapshot:
-    """A server thread (``threads.get`` / ``threads.search`` item) as a snapshot."""
-    status = thread.get("status")
+class RemoteRunFailed(RuntimeError):
+    """The graph failed on the server: counted as a failed resume, like a local one."""
+
+
+def pending_of(items: Any) -> list[Pending]:
+    """Interrupts as the server lists them (``id``, ``value``, ``response_schema``?)."""
     pending: list[Pending] = []
-    if status == "interrupted":
-        for items in (thread.get("interrupts") or {}).values():
-            for item in items or []:
-                if isinstance(item, dict) and isinstance(item.get("id"), str):
-                    schema = item.get("response_schema")
-                    pending.append(
-                        Pending(item["id"], item.get("value"),
-                                schema if isinstance(schema, dict) else None)
-                    )
-    busy = status == "busy" or (status == "interrupted" and not pending)
-    return Snapshot(tuple(pending), ("busy",) if busy else (), thread.get("values"))
-
-
-@dataclass(frozen=True)
-class ServerThread:
-    """What the bot takes from a server thread to adopt it: ids and the approvals metadata."""
-
-    thread_id: str
-    graph: str
-    assistant_id: str | None
-    channel: str | None
-    requested_by: str | None
-    waiting: tuple[str, ...] = ()  # the ids of the interrupts it waits at, if interrupted
-
-
-_CHANNEL = re.compile(r"[A-Za-z0-9][\w.-]{0,79}")  # an id like C0123 (or a plain channel name)
-_USER = re.compile(r"[UW][A-Z0-9]{2,20}")  # rendered as a mention, so an exact user id only
-
-
-def server_thread(found: dict[str, Any]) -> ServerThread | None:
-    """Parse a thread from the server; None when it has no usable id or graph id.
-
-    Metadata can be written by anyone who can reach the server, so a channel or a
-    requester of the wrong shape is dropped (the defaults apply), never passed on.
-    """
-    meta = found.get("metadata")
-    meta = meta if isinstance(meta, dict) else {}
-    thread_id, graph = found.get("thread_id"), meta.get("graph_id")
-    if not is_thread_id(thread_id) or not isinstance(graph, str) or not graph:
-        return None
-    assistant = meta.get("assistant_id")
-    channel, user = meta.get("approvals_channel"), meta.get("requested_by")
-    return ServerThread(
-        thread_id=str(thread_id),
-        graph=graph[:200],
-        assistant_id=assistant if is_thread_id(assistant) else None,
-        channel=channel if isinstance(channel, str) and _CHANNEL.fullmatch(channel) else None,
-        requested_by=user if isinstance(user, str) and _USER.fullmatch(user) else None,
-        waiting=tuple(p.id for p in snapshot_of(found).interrupts),
-    )
+    for item in items or []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            schema = item.get("response_schema")
+            pending.append(
+                Pending(item["id"], item.get("value"), schema if isinstance(schema, dict) else None)
+            )
+    return pending

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from graphs.remote import RemoteRunner, ServerThread, is_thread_id, server_thread
+from graphs.remote import RemoteRunner, is_thread_id
 from graphs.runner import LocalRunner, Runner, RunRef
+from graphs.server_thread import ServerThread, server_thread
 
 
 class Runners:

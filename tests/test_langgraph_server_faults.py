@@ -34,6 +34,7 @@ from support.langgraph_dev import (
 )
 
 PAY = {"amount": 4200, "recipient": "acme"}
+FLUSH_S = 11
 
 
 @pytest.fixture
@@ -158,12 +159,11 @@ async def test_a_busy_thread_refuses_the_resume_and_it_is_retried(
     assert await resume_runs(server, thread_id) == 1
 
 
-async def test_server_restart_while_a_decision_waits(
-    harness: Harness, server: LangGraphClient, langgraph_server: LangGraphDev
-) -> None:
-    thread_id = await start_on_server(server, PAY)
-    approval_id = await posted_approval(harness, thread_id)
-    langgraph_server.stop()
+async def stop_and_decide(
+    harness: Harness, langgraph_server: LangGraphDev, approval_id: int, *, crash: bool
+) -> int:
+    """Stop the server, click Approve, and check the decision waits; returns the request."""
+    await asyncio.to_thread(langgraph_server.stop, crash=crash)
     try:
         status, _ = await harness.click("approve", approval_id, user="UALICE")
         assert status == 200
@@ -177,19 +177,51 @@ async def test_server_restart_while_a_decision_waits(
         rows = await harness.rows("SELECT status FROM requests WHERE id = %s", request_id)
         assert rows[0]["status"] == "decided"
     finally:
-        langgraph_server.start()
+        await asyncio.to_thread(langgraph_server.start)
+    return request_id
 
-    async def resumed_after_a_sweep() -> bool:
-        # A server that lost its pending writes in the restart drops the first answer;
-        # the bot sees the interrupt still waiting and sends it again on a later pass.
+
+async def sweep_until(harness: Harness, request_id: int, statuses: set[str]) -> str:
+    """Sweep until the request reaches one of ``statuses``; returns it."""
+
+    async def reached() -> str | None:
         await sweep_once(harness.deps, grace_s=0)
         rows = await harness.rows("SELECT status FROM requests WHERE id = %s", request_id)
-        return bool(rows[0]["status"] == "resumed")
+        return str(rows[0]["status"]) if rows[0]["status"] in statuses else None
 
-    await eventually(resumed_after_a_sweep, timeout=60)
+    return str(await eventually(reached, timeout=60))
+
+
+async def test_server_restart_while_a_decision_waits(
+    harness: Harness, server: LangGraphClient, langgraph_server: LangGraphDev
+) -> None:
+    thread_id = await start_on_server(server, PAY)
+    approval_id = await posted_approval(harness, thread_id)
+    request_id = await stop_and_decide(harness, langgraph_server, approval_id, crash=False)
+    # A server that lost its pending writes drops the first answer; the bot sees the
+    # interrupt still waiting afterwards and sends it again on a later pass.
+    assert await sweep_until(harness, request_id, {"resumed"}) == "resumed"
     await harness.wait_done(thread_id)
     assert len(await answers(server, thread_id)) == 1
     async with harness.http.get(f"{harness.base_url}/healthz") as resp:
         assert (await resp.json())["langgraph"] == "up"
 
 
+async def test_server_crash_never_reads_as_resumed_without_the_answer(
+    harness: Harness, server: LangGraphClient, langgraph_server: LangGraphDev
+) -> None:
+    thread_id = await start_on_server(server, PAY)
+    approval_id = await posted_approval(harness, thread_id)
+    await asyncio.sleep(FLUSH_S)  # one of the dev server's flushes keeps the thread record
+    request_id = await stop_and_decide(harness, langgraph_server, approval_id, crash=True)
+    outcome = await sweep_until(harness, request_id, {"resumed", "failed"})
+    got = await answers(server, thread_id)
+    # Whatever the killed server kept, the bot says what really happened: the answer
+    # arrived once, or the request failed (and Slack says so); never resumed without it.
+    if outcome == "resumed":
+        assert len(got) == 1
+    else:
+        assert got == []
+        await harness.deps.inflight.drain(timeout_s=5)
+        await sweep_once(harness.deps, grace_s=0)
+        assert "could not be resumed" in str(harness.fake.of("chat.update")[-1]["blocks"])

@@ -14,8 +14,8 @@ import socket
 
 from bot.engine.deps import Deps
 from bot.engine.post import sync_run
-from graphs.remote import ServerThread
 from graphs.runner import RunnerUnavailable
+from graphs.server_thread import ServerThread
 from persistence import audit, remote, requests, runs
 
 log = logging.getLogger(__name__)

@@ -82,10 +82,11 @@ class LangGraphDev:
         tail = self.log_path.read_text()[-3000:]
         raise RuntimeError(f"langgraph dev did not answer /ok:\n{tail}")
 
-    def stop(self) -> None:
+    def stop(self, *, crash: bool = False) -> None:
+        """SIGTERM and wait (its state is flushed), or SIGKILL at once with ``crash``."""
         if self.proc is None:
             return
-        os.killpg(self.proc.pid, signal.SIGTERM)
+        os.killpg(self.proc.pid, signal.SIGKILL if crash else signal.SIGTERM)
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
