@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from psycopg.types.json import Jsonb
 
 from bot.blocks.request import build_request_message
@@ -27,6 +28,11 @@ FINISH_RUN = """
 UPDATE runs SET status = 'done', outcome = %s, updated_at = now()
 WHERE thread_id = %s AND status <> 'done' RETURNING slack_thread_ts, channel
 """
+
+
+def config_of(thread_id: str) -> RunnableConfig:
+    """The LangGraph config addressing one thread."""
+    return RunnableConfig(configurable={"thread_id": thread_id})
 
 
 def value_hash(value: Any) -> str:
