@@ -6,6 +6,8 @@ value it receives to ``answers``, so "arrived exactly once" is ``len(answers) ==
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ from support.langgraph_dev import (
     server_settings,
     start_on_server,
 )
+from support.procs import PYTHON, ROOT, bot_env, free_port
 
 PAY = {"amount": 4200, "recipient": "acme"}
 TOKEN = "api-secret"
@@ -172,3 +175,44 @@ async def test_runs_api_starts_a_run_on_the_server(
     await harness.click("approve", approval_id, user="UALICE")
     await harness.wait_done(body["thread_id"])
     assert len(await answers(server, body["thread_id"])) == 1
+
+
+async def cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        str(PYTHON), "-m", "bot", *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_cli_run_starts_on_the_server_and_local_graphs_still_run(
+    harness: Harness, server: LangGraphClient, database_url: str,
+    langgraph_server: LangGraphDev,
+) -> None:
+    env = bot_env(database_url, harness.fake, LANGGRAPH_API_URL=langgraph_server.url)
+    code, out, err = await cli("run", GRAPH, "--input", json.dumps(PAY), "--json", env=env)
+    assert code == 0, err
+    remote_run = json.loads(out)
+    assert remote_run["graph"] == GRAPH and remote_run["status"] == "waiting"
+    local_run = await harness.start("counting", {"amount": 10, "recipient": "bob"})
+    for thread_id in (remote_run["thread_id"], local_run.thread_id):
+        approval_id = await posted_approval(harness, thread_id)
+        await harness.click("approve", approval_id, user="UALICE")
+        await harness.wait_done(thread_id)
+    assert len(await answers(server, remote_run["thread_id"])) == 1
+    assert len(await harness.rows("SELECT 1 FROM side_effects")) == 1  # the local payment
+
+
+async def test_cli_says_so_when_the_server_is_down(
+    harness: Harness, database_url: str
+) -> None:
+    env = bot_env(database_url, harness.fake, LANGGRAPH_API_URL=f"http://127.0.0.1:{free_port()}")
+    code, out, err = await cli("run", GRAPH, "--input", json.dumps(PAY), env=env)
+    assert code != 0 and "LangGraph Server cannot be asked" in err and "Traceback" not in err
+    assert not await harness.rows("SELECT 1 FROM runs")
+    # local graphs do not need the server
+    code, out, err = await cli("run", "payments", "--input", '{"amount": 5, "recipient": "x"}',
+                               env=env)
+    assert code == 0, err

@@ -13,7 +13,7 @@ from bot.engine.post import sync_run
 from bot.engine.render import render_request
 from bot.engine.resume import resume_request
 from bot.errors import NotFound, Unavailable
-from graphs.runner import RunnerUnavailable
+from graphs.runner import Runner, RunnerUnavailable, RunRef
 from persistence import audit, requests, runs
 from persistence.pool import DB_DOWN
 
@@ -43,10 +43,7 @@ async def start_run(
     deps: Deps, graph: str, input: Any, *, channel: str, requested_by: str | None
 ) -> RunStarted:
     """Record a run, invoke it until it finishes or interrupts, and post its requests."""
-    target = await deps.runners.resolve(graph)
-    if target is None:
-        raise NotFound(f"No graph named {graph!r}; known: {', '.join(deps.runners.names())}")
-    runner, ref = target
+    runner, ref = await _runner_for(deps, graph)
     thread_id = deps.new_id()
     ref = replace(ref, thread_id=thread_id)
     graph = ref.graph
@@ -74,6 +71,19 @@ async def start_run(
     async with deps.pool.connection() as conn:
         open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]
     return RunStarted(thread_id, graph, status, open_ids)
+
+
+async def _runner_for(deps: Deps, graph: str) -> tuple[Runner, RunRef]:
+    """A local graph by name, else a server assistant or graph id; a clear error if none."""
+    try:
+        target = await deps.runners.resolve(graph)
+    except RunnerUnavailable as exc:
+        raise Unavailable(
+            f"No local graph named {graph!r}, and the LangGraph Server cannot be asked: {exc}"
+        ) from exc
+    if target is None:
+        raise NotFound(f"No graph named {graph!r}; known: {', '.join(deps.runners.names())}")
+    return target
 
 
 async def after_decision(deps: Deps, decided: Decided) -> None:
