@@ -14,6 +14,9 @@ from bot.settings import Settings
 from bot.slack.client import make_client
 from bot.slack.usergroups import ApproverDirectory
 from graphs.registry import GraphRegistry, parse_graph_specs
+from graphs.remote import RemoteRunner
+from graphs.runner import LocalRunner
+from graphs.runners import Runners
 from persistence.checkpointer import open_checkpointer
 from persistence.embedded import start_embedded
 from persistence.migrations import migrate
@@ -43,6 +46,18 @@ def load_graphs(settings: Settings) -> GraphRegistry:
     return GraphRegistry(parse_graph_specs(settings.approvals_graphs))
 
 
+def load_runners(settings: Settings, graphs: GraphRegistry, checkpointer: Any) -> Runners:
+    """Local graphs always; a LangGraph Server too when ``LANGGRAPH_API_URL`` is set."""
+    remote = None
+    if settings.langgraph_api_url:
+        remote = RemoteRunner(
+            settings.langgraph_api_url,
+            api_key=settings.secret("langgraph_api_key"),
+            wait_s=settings.langgraph_wait_s,
+        )
+    return Runners(LocalRunner(graphs, checkpointer), remote)
+
+
 @asynccontextmanager
 async def open_deps(settings: Settings, *, run_migrations: bool = True) -> AsyncIterator[Deps]:
     """Open everything once, migrate, and close it all on the way out."""
@@ -64,6 +79,7 @@ async def open_deps(settings: Settings, *, run_migrations: bool = True) -> Async
             slack=slack,
             policies=policies,
             approvers=ApproverDirectory(slack),
+            runners=load_runners(settings, graphs, checkpointer),
             resume_slots=asyncio.Semaphore(max(1, settings.approvals_pool_size // 2 - 1)),
             lease_ttl_s=settings.approvals_lease_s,
         )

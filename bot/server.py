@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.web.api import handle_start_run
 from bot.web.health import handle_health, handle_metrics
 from bot.web.keys import BOLT, DEPS, SETTINGS
+from bot.web.langgraph import handle_langgraph_webhook
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything bigger is refused (413)
@@ -88,19 +89,23 @@ def track_listeners(bolt: AsyncApp, inflight: Inflight) -> None:
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
+    from bot.engine.discover import run_poller
     from bot.engine.sweeper import run_sweeper
 
     async with open_deps(app[SETTINGS]) as deps:
         app[DEPS] = deps
         app[BOLT] = build_bolt_app(deps)
         track_listeners(app[BOLT], deps.inflight)
-        sweeper = asyncio.ensure_future(run_sweeper(deps))
+        loops = [asyncio.ensure_future(run_sweeper(deps))]
+        if deps.runners.polls:
+            loops.append(asyncio.ensure_future(run_poller(deps)))
         yield
         # Graceful shutdown: stop taking work, finish every listener's work and every
         # in-flight resume, then close.
         deps.inflight.closing = True
-        sweeper.cancel()
-        await asyncio.gather(sweeper, return_exceptions=True)
+        for loop in loops:
+            loop.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
         await deps.inflight.drain(timeout_s=25)
 
 
@@ -113,6 +118,7 @@ def create_app(settings: Settings, *, slack_endpoint: bool = True) -> web.Applic
         web.get("/healthz", handle_health),
         web.get("/metrics", handle_metrics),
         web.post("/api/runs", handle_start_run),
+        web.post("/langgraph/webhook", handle_langgraph_webhook),
     ]
     if slack_endpoint:
         routes.append(web.post("/slack/events", handle_slack))

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     approvals_pool_size: int = Field(default=20, ge=4)
     # A thread's lease lapses this long after its holder's last heartbeat (see Guarantees).
     approvals_lease_s: float = Field(default=30.0, ge=1)
+    langgraph_api_url: str | None = None  # a LangGraph Server; unset → in-process only
+    langgraph_api_key: SecretStr | None = None  # sent as x-api-key
+    langgraph_poll_s: float = Field(default=5.0, gt=0)  # threads.search(status=interrupted)
+    langgraph_webhook_secret: SecretStr | None = None  # X-Approvals-Webhook-Secret, if set
+    langgraph_wait_s: float = Field(default=30.0, gt=0)  # how long a resume waits for its run
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -104,6 +104,15 @@ MIGRATIONS: list[str] = [
     # per-row sweeper failures: a failing row is backed off, then marked failed
     """ALTER TABLE requests ADD COLUMN sweep_attempts integer NOT NULL DEFAULT 0;
     ALTER TABLE requests ADD COLUMN sweep_retry_at timestamptz;""",
+    # runs that live on a LangGraph Server: which runner drives a run, its assistant, and
+    # the shared schedule of the server poll (one instance polls per tick)
+    """ALTER TABLE runs ADD COLUMN runner text NOT NULL DEFAULT 'local';
+    ALTER TABLE runs ADD COLUMN assistant_id text;
+    CREATE TABLE remote_polls (
+        name text PRIMARY KEY,
+        next_at timestamptz NOT NULL DEFAULT now(),
+        polled_by text
+    );""",
     # indexes that fit the inbox's and the sweeper's queries, so their cost stays flat as
     # open requests pile up (each query reads its partial index in the order it needs)
     """CREATE INDEX IF NOT EXISTS requests_open_posted ON requests (created_at, id)

@@ -10,8 +10,8 @@ from psycopg.types.json import Jsonb
 Row = dict[str, Any]
 
 INSERT_RUN = """
-INSERT INTO runs (thread_id, graph, input, channel, requested_by)
-VALUES (%s, %s, %s, %s, %s)
+INSERT INTO runs (thread_id, graph, input, channel, requested_by, runner, assistant_id)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
 """
 SELECT_RUN = "SELECT * FROM runs WHERE thread_id = %s"
 DELETE_UNSTARTED_RUN = """
@@ -40,9 +40,14 @@ async def insert_run(
     input: Any,
     channel: str,
     requested_by: str | None,
+    runner: str = "local",
+    assistant_id: str | None = None,
 ) -> None:
     """Record a run before it starts, so another process can resume it."""
-    await conn.execute(INSERT_RUN, (thread_id, graph, Jsonb(input), channel, requested_by))
+    await conn.execute(
+        INSERT_RUN,
+        (thread_id, graph, Jsonb(input), channel, requested_by, runner, assistant_id),
+    )
 
 
 async def get_run(conn: AsyncConnection[Any], thread_id: str) -> Row | None:

@@ -86,3 +86,22 @@ async def harness(
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def langgraph_server() -> Iterator[Any]:
+    """A real ``langgraph dev`` for the session (see support/langgraph_dev.py)."""
+    from support.langgraph_dev import start_langgraph_dev
+
+    server = start_langgraph_dev()
+    yield server
+    server.stop()
+    shutil.rmtree(server.workdir, ignore_errors=True)
+
+
+@pytest.fixture
+async def server(langgraph_server: Any) -> Any:
+    """An SDK client of the session's LangGraph Server, emptied of other tests' threads."""
+    from support.langgraph_dev import emptied
+
+    return await emptied(langgraph_server)

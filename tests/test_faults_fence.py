@@ -142,7 +142,7 @@ async def test_a_replaced_owner_cannot_extend_the_checkpoint_chain(
     from langgraph.types import Command
 
     from bot.engine.fence import hold_fence
-    from bot.engine.resume import DURABILITY
+    from graphs.runner import DURABILITY
     from persistence.leases import FenceLost
 
     ledger = tmp_path / "ledger.txt"

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.slack.usergroups import ApproverDirectory
 from bot.slack.workspace import Workspace
 from graphs.registry import GraphRegistry
+from graphs.runners import Runners
 from persistence.pool import Pool
 
 
@@ -68,6 +69,7 @@ class Deps:
     slack: AsyncWebClient
     policies: PolicyBook
     approvers: ApproverDirectory
+    runners: Runners
     clock: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = new_thread_id
     inflight: Inflight = field(default_factory=Inflight)

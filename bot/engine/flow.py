@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.engine.decide import Decided
 from bot.engine.deps import Deps
 from bot.engine.fence import hold_fence
-from bot.engine.post import config_of, sync_run
+from bot.engine.post import sync_run
 from bot.engine.render import render_request
-from bot.engine.resume import DURABILITY, resume_request
-from bot.errors import InvalidInput, NotFound
+from bot.engine.resume import resume_request
+from bot.errors import InvalidInput, NotFound, Unavailable
+from graphs.runner import Runner, RunnerUnavailable, RunRef
 from persistence import audit, requests, runs
 from persistence.pool import DB_DOWN
 
@@ -50,13 +51,14 @@ async def start_run(
     deps: Deps, graph: str, input: Any, *, channel: str, requested_by: str | None
 ) -> RunStarted:
     """Record a run, invoke it until it finishes or interrupts, and post its requests."""
-    if graph not in deps.graphs.names():
-        raise NotFound(f"No graph named {graph!r}; known: {', '.join(deps.graphs.names())}")
-    compiled = deps.graphs.build(graph, deps.checkpointer)
+    runner, ref = await _runner_for(deps, graph)
     thread_id = deps.new_id()
+    ref = replace(ref, thread_id=thread_id)
+    graph = ref.graph
     async with deps.pool.connection() as conn:
         await runs.insert_run(
-            conn, thread_id, graph=graph, input=input, channel=channel, requested_by=requested_by
+            conn, thread_id, graph=graph, input=input, channel=channel, requested_by=requested_by,
+            runner=runner.kind, assistant_id=ref.assistant_id,
         )
         await audit.record(
             conn,
@@ -65,19 +67,7 @@ async def start_run(
             actor=requested_by,
             detail={"graph": graph, "input": input},
         )
-    try:
-        async with hold_fence(deps, thread_id) as fence:
-            assert fence is not None  # a brand-new thread: nobody else can hold it
-            await compiled.ainvoke(input, config_of(thread_id), durability=DURABILITY)
-    except DB_DOWN:
-        raise
-    except Exception as exc:  # the graph cannot take this input: leave no run behind
-        log.exception("graph %s failed on its input; the run %s is discarded", graph, thread_id)
-        await _discard(deps, thread_id, error=f"{type(exc).__name__}: {exc}")
-        raise InvalidInput(
-            f"The graph {graph!r} cannot run with this input ({type(exc).__name__}).",
-            field="input",
-        ) from exc
+    await _first_invoke(deps, runner, ref, input, channel=channel, requested_by=requested_by)
     status = await sync_run(deps, thread_id)
     async with deps.pool.connection() as conn:
         open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]
@@ -88,11 +78,59 @@ async def start_run(
     return RunStarted(thread_id, graph, status, open_ids)
 
 
+async def _first_invoke(
+    deps: Deps,
+    runner: Runner,
+    ref: RunRef,
+    input: Any,
+    *,
+    channel: str,
+    requested_by: str | None,
+) -> None:
+    """Run the graph until it finishes or interrupts, under the new thread's fence.
+
+    A server that cannot take the run fails it; a graph that fails on its input leaves
+    no run behind (:class:`InvalidInput`).
+    """
+    thread_id = ref.thread_id
+    metadata = {"approvals_channel": channel, "requested_by": requested_by}
+    try:
+        async with hold_fence(deps, thread_id) as fence:
+            assert fence is not None  # a brand-new thread: nobody else can hold it
+            await runner.start(ref, input, metadata=metadata)
+    except RunnerUnavailable as exc:
+        async with deps.pool.connection() as conn:
+            await runs.set_run_status(conn, thread_id, "failed")
+        raise Unavailable(f"The LangGraph Server did not take the run: {exc}") from exc
+    except DB_DOWN:
+        raise
+    except Exception as exc:  # the graph cannot take this input: leave no run behind
+        log.exception("graph %s failed on its input; the run %s is discarded", ref.graph, thread_id)
+        await _discard(deps, thread_id, error=f"{type(exc).__name__}: {exc}")
+        raise InvalidInput(
+            f"The graph {ref.graph!r} cannot run with this input ({type(exc).__name__}).",
+            field="input",
+        ) from exc
+
+
 async def _discard(deps: Deps, thread_id: str, *, error: str) -> None:
     async with deps.pool.connection() as conn:
         await runs.delete_unstarted_run(conn, thread_id)
         await audit.record(conn, "start_failed", thread_id=thread_id, reason=error[:2000])
     await deps.checkpointer.adelete_thread(thread_id)
+
+
+async def _runner_for(deps: Deps, graph: str) -> tuple[Runner, RunRef]:
+    """A local graph by name, else a server assistant or graph id; a clear error if none."""
+    try:
+        target = await deps.runners.resolve(graph)
+    except RunnerUnavailable as exc:
+        raise Unavailable(
+            f"No local graph named {graph!r}, and the LangGraph Server cannot be asked: {exc}"
+        ) from exc
+    if target is None:
+        raise NotFound(f"No graph named {graph!r}; known: {', '.join(deps.runners.names())}")
+    return target
 
 
 async def after_decision(deps: Deps, decided: Decided) -> None:
@@ -102,9 +140,9 @@ async def after_decision(deps: Deps, decided: Decided) -> None:
     """
     try:
         await _render_and_resume(deps, decided)
-    except DB_DOWN:
-        log.warning("database unavailable after deciding request %s; the sweeper will "
-                    "resume and re-render it", decided.request_id)
+    except (*DB_DOWN, RunnerUnavailable):
+        log.warning("database or LangGraph Server unavailable after deciding request %s; "
+                    "the sweeper will resume and re-render it", decided.request_id)
 
 
 async def _render_and_resume(deps: Deps, decided: Decided) -> None:

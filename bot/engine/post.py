@@ -179,8 +179,8 @@ async def sync_run(deps: Deps, thread_id: str) -> str:
     async with deps.pool.connection() as conn:
         run = await runs.get_run(conn, thread_id)
     assert run is not None
-    graph = deps.graphs.build(run["graph"], deps.checkpointer)
-    state = await graph.aget_state(config_of(thread_id))
+    runner, ref = deps.runners.of(run)
+    state = await runner.snapshot(ref)
     if state.interrupts:
         try:
             new = [rid for i in state.interrupts if (rid := await store_interrupt(deps, run, i))]

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from langgraph.errors import GraphInterrupt
-from langgraph.types import Command
 
 from bot.engine.deps import Deps
 from bot.engine.fence import hold_fence
-from bot.engine.post import config_of, sync_run, value_hash
+from bot.engine.post import sync_run, value_hash
 from bot.metrics import METRICS
 from graphs.adapters import with_decision_id
+from graphs.runner import RunnerUnavailable
 from persistence import audit, requests, runs
 from persistence.leases import Fence, FenceLost
 from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
 MAX_RESUME_ATTEMPTS = 3
-# Each step's checkpoint is written (and its fence checked) before the next step starts,
-# so an owner that lost its lease stops at the next step instead of running on.
-DURABILITY: Literal["sync"] = "sync"
 _KEYS = uuid.UUID("6f1c2b0e-6a43-4c8e-9d0a-0a7e55a1d3c1")
 
 
@@ -67,6 +64,9 @@ async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
         await _invoke(deps, row, run)
     except (GraphInterrupt, FenceLost, *DB_DOWN):
         raise  # an outage is not the graph's fault: the sweeper tries again
+    except RunnerUnavailable as exc:  # server down or thread busy (409): kept, retried
+        log.warning("request %s not resumed yet (the sweeper retries): %s", request_id, exc)
+        return False
     except Exception as exc:  # the graph itself failed: record, maybe retry later
         log.exception("resuming request %s failed", request_id)
         await _note_failure(deps, row, exc)
@@ -105,19 +105,16 @@ async def _record_attempt(deps: Deps, row: dict[str, Any], fence: Fence) -> None
 
 @METRICS.timed("approvals_resume_seconds")
 async def _invoke(deps: Deps, row: dict[str, Any], run: dict[str, Any]) -> None:
-    graph = deps.graphs.build(run["graph"], deps.checkpointer)
-    config = config_of(row["thread_id"])
-    state = await graph.aget_state(config)
+    runner, ref = deps.runners.of(run)
+    state = await runner.snapshot(ref)
     pending = {i.id: i for i in state.interrupts}
     match = pending.get(row["interrupt_id"])
     if match is not None and value_hash(match.value) == row["value_hash"]:
         value = with_decision_id(row["resume_value"], decision_id_of(row))
-        await graph.ainvoke(
-            Command(resume={row["interrupt_id"]: value}), config, durability=DURABILITY
-        )
+        await runner.resume(ref, interrupt_id=row["interrupt_id"], value=value)
     elif state.next and not state.interrupts:
         # The resume was taken before a crash but the run did not finish: continue it.
-        await graph.ainvoke(None, config, durability=DURABILITY)
+        await runner.proceed(ref)
 
 
 async def _note_failure(deps: Deps, row: dict[str, Any], exc: Exception) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.engine.flow import start_run
-from bot.errors import ApprovalError, InvalidInput, NotFound
+from bot.errors import ApprovalError, InvalidInput, NotFound, Unavailable
 from bot.web.keys import DEPS
 
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
@@ -86,5 +86,5 @@ async def handle_start_run(request: web.Request) -> web.Response:
     except NotFound as exc:
         return _bad(exc.message, field="graph", status=404)
     except ApprovalError as exc:
-        return _bad(exc.message, status=400)
+        return _bad(exc.message, status=503 if isinstance(exc, Unavailable) else 400)
     return web.json_response(started.as_json(), status=201)

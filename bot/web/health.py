@@ -24,9 +24,17 @@ async def database_ok(request: web.Request) -> bool:
 
 
 async def handle_health(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 (and why) when it does not."""
-    ok = await database_ok(request)
-    body = {"status": "ok" if ok else "degraded", "database": "up" if ok else "down"}
+    """200 when the database answers, 503 (and why) when it does not; the server's state."""
+    ok, server = await asyncio.gather(
+        database_ok(request), request.app[DEPS].runners.server_state()
+    )
+    body = {
+        "status": "ok" if ok and server != "down" else "degraded",
+        "database": "up" if ok else "down",
+        "langgraph": server,
+    }
+    # A LangGraph Server outage degrades but does not fail the check: local graphs and
+    # decisions go on, and server resumes wait until it is back.
     return web.json_response(body, status=200 if ok else 503)
 
 

@@ -1,0 +1,73 @@
+"""The runners of this process: local graphs always, a LangGraph Server when configured."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphs.remote import RemoteRunner, is_thread_id
+from graphs.runner import LocalRunner, Runner, RunRef
+from graphs.server_thread import ServerThread, server_thread
+
+
+class Runners:
+    """Picks the runner of a new run by its graph name, and of a stored run by its kind."""
+
+    def __init__(self, local: LocalRunner, remote: RemoteRunner | None = None) -> None:
+        """``remote`` is None when ``LANGGRAPH_API_URL`` is unset (in-process only)."""
+        self.local = local
+        self.remote = remote
+
+    async def resolve(self, graph: str) -> tuple[Runner, RunRef] | None:
+        """The runner for a new run of ``graph``: a local graph first, else a server one.
+
+        The ref's thread id is empty; the caller fills it in.
+        """
+        if self.local.has(graph):
+            return self.local, RunRef("", graph)
+        if self.remote is not None:
+            found = await self.remote.find_assistant(graph)
+            if found is not None:
+                return self.remote, found
+        return None
+
+    def of(self, run: Mapping[str, Any]) -> tuple[Runner, RunRef]:
+        """The runner and ref of a stored run row (``runner``, ``graph``, ``assistant_id``)."""
+        ref = RunRef(str(run["thread_id"]), str(run["graph"]), run.get("assistant_id"))
+        if run.get("runner", "local") == "remote":
+            if self.remote is None:
+                raise LookupError(
+                    f"run {ref.thread_id} lives on a LangGraph Server, but LANGGRAPH_API_URL "
+                    "is not set"
+                )
+            return self.remote, ref
+        return self.local, ref
+
+    @property
+    def polls(self) -> bool:
+        """True when there is a server whose interrupted threads must be looked for."""
+        return self.remote is not None
+
+    async def interrupted_threads(self) -> list[ServerThread]:
+        """Threads waiting at an interrupt on the server (none without a server)."""
+        if self.remote is None:
+            return []
+        found = [server_thread(t) for t in await self.remote.interrupted()]
+        return [t for t in found if t is not None]
+
+    async def server_thread(self, thread_id: str) -> ServerThread | None:
+        """One thread read from the server (never from a webhook's body), or None."""
+        if self.remote is None or not is_thread_id(thread_id):
+            return None
+        found = await self.remote.thread(thread_id)
+        return server_thread(found) if found is not None else None
+
+    async def server_state(self) -> str:
+        """``up``, ``down``, or ``off`` when no server is configured (for ``/healthz``)."""
+        if self.remote is None:
+            return "off"
+        return "up" if await self.remote.ok() else "down"
+
+    def names(self) -> list[str]:
+        """The local graph names (server graphs are looked up when asked for)."""
+        return self.local.graphs.names()
