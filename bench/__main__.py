@@ -21,6 +21,8 @@ import aiohttp
 import psycopg
 from aiohttp.test_utils import TestServer
 from psycopg.conninfo import make_conninfo
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -130,16 +132,23 @@ async def main(runs: int, largest: int) -> None:
     web = TestServer(app, host="127.0.0.1", port=0)
     await web.start_server()
     poll = await psycopg.AsyncConnection.connect(
-        database_url, autocommit=True, row_factory=psycopg.rows.dict_row
+        database_url, autocommit=True, row_factory=dict_row
     )
     counting.ignore(poll)
+    bare_pool = AsyncConnectionPool(
+        database_url, max_size=20, open=False,
+        kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
+    )
+    await bare_pool.open(wait=True)
     try:
         async with aiohttp.ClientSession() as http:
-            b = Bench(app[DEPS], str(web.make_url("")).rstrip("/"), fake, http, poll)
+            base = str(web.make_url("")).rstrip("/")
+            b = Bench(app[DEPS], base, fake, http, poll, bare_pool)
             await click_path(b, runs)
             if largest:
                 await scale(b, database_url, fake, largest)
     finally:
+        await bare_pool.close()
         await poll.close()
         await web.close()
         await fake_runner.cleanup()

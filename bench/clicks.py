@@ -51,14 +51,16 @@ class Pending:
 
 @dataclass
 class Bench:
-    """What every measurement needs: the app's deps, its URL, the fake, an HTTP client
-    and bench's own connection for polling (left out of the round-trip counts)."""
+    """What every measurement needs: the app's deps, its URL, the fake, an HTTP client,
+    bench's own connection for polling (left out of the round-trip counts) and the
+    baseline's pool."""
 
     deps: Any
     base: str
     fake: FakeSlack
     http: aiohttp.ClientSession
     poll: Any
+    bare_pool: Any
 
     async def done(self, threads: list[str]) -> bool:
         cur = await self.poll.execute(SELECT_DONE, (threads,))
@@ -146,8 +148,9 @@ async def _bare_interrupted(graph: Any) -> tuple[Command[Any], dict[str, Any]]:
 
 
 def naive_graph(b: Bench) -> Any:
-    """The payments graph on LangGraph's own saver over the same pool."""
-    return b.deps.graphs.build("payments", AsyncPostgresSaver(b.deps.pool))
+    """The payments graph on LangGraph's own saver, on a plain pool of its own (psycopg's
+    defaults, as LangGraph's docs open one), so the baseline owes nothing to the bot's."""
+    return b.deps.graphs.build("payments", AsyncPostgresSaver(b.bare_pool))
 
 
 async def bare_resumes(b: Bench, runs: int) -> list[float]:
