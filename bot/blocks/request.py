@@ -64,8 +64,7 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     meta = f"Requested by {mention(view.requested_by)} · graph `{view.graph}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
-    if view.expires_at and view.pending:
-        meta += f" · expires {date_token(view.expires_at)}"
+    meta += due_text(view)
     tail.append(context(meta))
     if view.note:
         tail.append(context(f"⚠️ {escape(view.note)}"))  # it quotes the graph's error
@@ -77,6 +76,22 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     blocks.extend(tail)
     state = "pending" if view.pending else "decided"
     return f"Approval {state}: {clip(escape(title), 2900)}", blocks
+
+
+def due_text(view: RequestView) -> str:
+    """`` · expires …``, `` · ⏰ overdue since …`` and `` · ⤴️ escalated to …`` as they apply."""
+    if not view.pending:
+        return ""
+    text = ""
+    if view.expires_at and view.waits and view.overdue:
+        text += f" · ⏰ *overdue* since {date_token(view.expires_at)}"
+    elif view.expires_at:
+        verb = "due" if view.waits else "expires"
+        text += f" · {verb} {date_token(view.expires_at)}"
+    if view.escalated:
+        who = ", ".join(mention(u) for u in view.escalated_to)
+        text += f" · ⤴️ escalated{f' to {who}' if who else ''}"
+    return text
 
 
 def _as_proposed(view: RequestView) -> str:

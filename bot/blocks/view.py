@@ -61,6 +61,11 @@ class RequestView:
     required_approvals: int = 1
     expires_at: datetime | None = None
     note: str | None = None  # e.g. "the run failed to resume: …"
+    escalated_to: tuple[str, ...] = ()  # set once the request was escalated
+    escalated: bool = False
+    waits: bool = False  # on_timeout = "wait": past expires_at it is overdue, not rejected
+
+    overdue: bool = False
 
     @property
     def pending(self) -> bool:

@@ -112,5 +112,9 @@ async def load_view(
         required_approvals=policy.required_approvals,
         expires_at=row["expires_at"],
         note=note,
+        escalated=row.get("escalated_at") is not None,
+        escalated_to=policy.escalate_to,
+        waits=policy.on_timeout == "wait",
+        overdue=row.get("overdue_at") is not None,
     )
     return view, row, approvals

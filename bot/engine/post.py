@@ -14,6 +14,8 @@ from psycopg.types.json import Jsonb
 from bot.blocks.request import build_request_message
 from bot.engine.deps import Deps
 from bot.engine.load import load_view
+from bot.engine.notify import send_dms
+from bot.engine.remind import first_reminder
 from bot.metrics import METRICS
 from bot.policy import Policy
 from bot.slack.client import SLACK_ERRORS
@@ -78,7 +80,7 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
     request = _narrow(request, policy)
     now = deps.clock()
     expires = now + timedelta(seconds=policy.timeout_s)
-    remind = expires - timedelta(seconds=policy.reminder_s or policy.timeout_s / 4)
+    remind = first_reminder(policy, now=now)
     async with deps.pool.connection() as conn:
         request_id = await requests.insert_request(
             conn,
@@ -89,7 +91,7 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
             policy=policy.model_dump(mode="json"),
             channel=policy.channel or run["channel"],
             expires_at=expires,
-            remind_at=remind if remind > now else None,
+            remind_at=remind,
             actions=[a.model_dump(mode="json") for a in request.actions],
         )
         if request_id is not None:
@@ -139,6 +141,7 @@ async def post_request(deps: Deps, request_id: int) -> bool:
             request_id=request_id,
             detail={"channel": resp["channel"], "ts": resp["ts"]},
         )
+    await send_dms(deps, request_id)
     return True
 
 

@@ -12,32 +12,25 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from bot.blocks.format import date_token
 from bot.engine.close import close_request
 from bot.engine.deps import Deps
+from bot.engine.escalate import escalate_due
 from bot.engine.flow import after_decision
 from bot.engine.post import post_request, sync_run
+from bot.engine.remind import mark_overdue, send_reminders
 from bot.engine.render import render_request
 from bot.engine.resume import resume_request
 from bot.metrics import METRICS
-from bot.slack.client import SLACK_ERRORS
-from persistence import audit
 
 log = logging.getLogger(__name__)
 GRACE_S = 10  # leave the live path this long before the sweeper steps in
 
 CLAIM_EXPIRED = """
 SELECT id FROM requests WHERE status = 'pending' AND expires_at < %s
+  AND coalesce(policy->>'on_timeout', 'reject') <> 'wait'
 ORDER BY expires_at LIMIT 20 FOR UPDATE SKIP LOCKED
 """
 TIMEOUT_OF = "SELECT (policy->>'timeout_s')::int AS t FROM requests WHERE id = %s"
-CLAIM_REMINDERS = """
-UPDATE requests SET reminded_at = now() WHERE id IN (
-    SELECT id FROM requests WHERE status = 'pending' AND remind_at < %s
-      AND reminded_at IS NULL AND message_ts IS NOT NULL
-    LIMIT 20 FOR UPDATE SKIP LOCKED)
-RETURNING id, thread_id, channel, message_ts, expires_at
-"""
 STALLED = """
 SELECT id FROM requests WHERE status = 'decided' AND decided_at < %s ORDER BY id LIMIT 20
 """
@@ -93,28 +86,6 @@ def _human(delta: timedelta) -> str:
     return f"{seconds} seconds"
 
 
-async def send_reminders(deps: Deps) -> int:
-    """One reminder in the request's thread, before it expires."""
-    async with deps.pool.connection() as conn:
-        cur = await conn.execute(CLAIM_REMINDERS, (deps.clock(),))
-        due = await cur.fetchall()
-    for row in due:
-        when = date_token(row["expires_at"])
-        text = f"⏰ Still waiting for a decision; this request expires {when}."
-        try:
-            await deps.slack.chat_postMessage(
-                channel=row["channel"],
-                thread_ts=row["message_ts"],
-                text=text,
-            )
-        except SLACK_ERRORS as exc:
-            log.warning("reminder for request %s failed: %s", row["id"], exc)
-            continue
-        async with deps.pool.connection() as conn:
-            await audit.record(conn, "reminded", thread_id=row["thread_id"], request_id=row["id"])
-    return len(due)
-
-
 def grace_of(deps: Deps) -> float:
     """How long the live path owns a fresh row: two sweep intervals, at most ``GRACE_S``."""
     return min(float(GRACE_S), 2 * deps.settings.approvals_sweep_s)
@@ -125,7 +96,9 @@ async def sweep_once(deps: Deps, *, grace_s: float | None = None) -> None:
     grace = grace_of(deps) if grace_s is None else grace_s
     cutoff = deps.clock() - timedelta(seconds=grace)
     await expire_due(deps)
+    await mark_overdue(deps)
     await send_reminders(deps)
+    await escalate_due(deps)
     for request_id in await _ids(deps, STALLED, cutoff):
         if await resume_request(deps, request_id):
             await render_request(deps, request_id)

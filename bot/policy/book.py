@@ -16,11 +16,13 @@ the fields it names:
 
 ``allowed_decisions`` is then narrowed to what the action itself accepts (an Agent
 Inbox ``config`` or a middleware ``review_config``), and a ``reminder_s`` not shorter
-than ``timeout_s`` is dropped.
+than ``timeout_s`` is dropped (unless ``on_timeout = "wait"``: reminders go on past it).
 
 A request with several actions (a batch of tool calls) gets one policy, the strictest
 across its actions: the most ``required_approvals``, the shortest ``timeout_s``, the
-earliest reminder, self-approval only if every action allows it, the decisions every
+shortest reminder period and most reminders, a DM if any action wants one, the earliest
+escalation to everyone any action escalates to, waiting past the timeout only if every
+action waits, self-approval only if every action allows it, the decisions every
 action allows (``reject`` alone if they share none), approvers every action accepts
 (the ids common to all non-empty lists; if the lists share no id, their union, with a
 warning — check each action with :meth:`PolicyBook.resolve_action` when that matters),
@@ -160,7 +162,8 @@ def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
             f"the action accepts only {list(action.allowed)}; using {list(allowed)}"
         )
     reminder = policy.reminder_s
-    if reminder is not None and reminder >= policy.timeout_s:
+    # A request that waits past its timeout may still be reminded after it.
+    if reminder is not None and reminder >= policy.timeout_s and policy.on_timeout == "reject":
         warnings.append(
             f"action {action.name}: reminder_s {reminder} is not shorter than timeout_s "
             f"{policy.timeout_s}; no reminder"
@@ -198,11 +201,26 @@ def combine_policies(policies: Sequence[Policy]) -> tuple[Policy, list[str]]:
         allow_self_approval=all(policy.allow_self_approval for policy in policies),
         timeout_s=min(policy.timeout_s for policy in policies),
         allowed_decisions=decisions or ("reject",),
-        reminder_s=max(reminders) if reminders else None,
+        reminder_s=min(reminders) if reminders else None,
+        **_combined_reach(policies),
     )
-    if combined.reminder_s is not None and combined.reminder_s >= combined.timeout_s:
+    waits = combined.on_timeout == "wait"
+    if combined.reminder_s is not None and combined.reminder_s >= combined.timeout_s and not waits:
         combined = combined.model_copy(update={"reminder_s": None})
     return combined, warnings
+
+
+def _combined_reach(policies: Sequence[Policy]) -> dict[str, Any]:
+    """How a batch reaches people: the loudest, earliest and strictest of its actions."""
+    escalations = [p.escalate_after_s for p in policies if p.escalate_after_s is not None]
+    return {
+        "reminders": max(policy.reminders for policy in policies),
+        "notify": "dm" if any(policy.notify == "dm" for policy in policies) else "channel",
+        "escalate_after_s": min(escalations) if escalations else None,
+        "escalate_to": tuple(dict.fromkeys(u for p in policies for u in p.escalate_to)),
+        # Waiting past the timeout is the laxer outcome: every action must agree to it.
+        "on_timeout": "wait" if all(p.on_timeout == "wait" for p in policies) else "reject",
+    }
 
 
 def _common_approvers(policies: Sequence[Policy]) -> tuple[tuple[str, ...], list[str]]:

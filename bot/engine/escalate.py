@@ -1,0 +1,65 @@
+"""Escalation: when nobody has decided after ``escalate_after_s``, widen who may decide.
+
+The request's stored policy gains the ``escalate_to`` people as approvers, in the same
+transaction that marks it escalated, so the decision transaction (which reads that
+policy) is still the one place that checks eligibility. ``required_approvals`` is
+never touched: escalation adds people, it never lowers the bar.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.engine.deps import Deps
+from bot.engine.notify import dm_text, send_dms
+from bot.engine.render import render_request
+from bot.policy import Policy, describe_approvers
+from bot.slack.client import SLACK_ERRORS
+from persistence import audit, reach
+
+log = logging.getLogger(__name__)
+
+
+def escalated(policy: Policy) -> Policy:
+    """``policy`` with ``escalate_to`` eligible too (anyone stays anyone)."""
+    if not policy.approvers:
+        return policy
+    return policy.model_copy(update={"approvers": (*policy.approvers, *policy.escalate_to)})
+
+
+async def escalate_due(deps: Deps) -> int:
+    """Escalate every request due at the clock's now; returns how many were escalated."""
+    now = deps.clock()
+    async with deps.pool.connection() as conn, conn.transaction():
+        due = await reach.lock_escalations(conn, now=now)
+        for row in due:
+            before = Policy.model_validate(row["policy"])
+            after = Policy.model_validate(escalated(before).model_dump())
+            await reach.set_escalated(conn, int(row["id"]), now=now, policy=after.model_dump())
+            await audit.record(
+                conn, "escalated", thread_id=row["thread_id"], request_id=row["id"],
+                detail={"escalate_to": list(before.escalate_to),
+                        "approvers_before": list(before.approvers),
+                        "approvers_after": list(after.approvers)},
+            )
+    for row in due:
+        await _announce(deps, row, Policy.model_validate(row["policy"]))
+    return len(due)
+
+
+async def _announce(deps: Deps, row: dict[str, object], policy: Policy) -> None:
+    request_id = int(str(row["id"]))
+    if policy.escalate_to:
+        who = describe_approvers(policy.model_copy(update={"approvers": policy.escalate_to}))
+        text = f"⤴️ Nobody has decided yet, so this request is escalated to {who}."
+    else:
+        text = "⤴️ Nobody has decided yet, so this request is escalated."
+    try:
+        await deps.slack.chat_postMessage(
+            channel=str(row["channel"]), thread_ts=str(row["message_ts"]), text=text
+        )
+    except SLACK_ERRORS as exc:
+        log.warning("escalation note for request %s failed: %s", request_id, exc)
+    await dm_text(deps, request_id, text)
+    await send_dms(deps, request_id, policy.escalate_to)
+    await render_request(deps, request_id)
