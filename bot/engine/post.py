@@ -76,7 +76,10 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
         timeout_s=deps.settings.approvals_timeout_s,
         reminder_s=deps.settings.approvals_reminder_s,
     )
-    policy = deps.policies.resolve(defaults=defaults, graph=run["graph"], request=request)
+    resolution = deps.policies.explain(defaults=defaults, graph=run["graph"], request=request)
+    for warning in resolution.warnings:
+        log.warning("policy for graph %s: %s", run["graph"], warning)
+    policy = resolution.policy
     request = _narrow(request, policy)
     now = deps.clock()
     expires = now + timedelta(seconds=policy.timeout_s)
@@ -102,8 +105,14 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
                 request_id=request_id,
                 actor=run["requested_by"],
                 args_before=[a.args for a in request.actions],
+                # e.g. a condition that could not be evaluated and so failed closed
+                detail=_warnings_detail(resolution.warnings),
             )
     return request_id
+
+
+def _warnings_detail(warnings: tuple[str, ...]) -> dict[str, Any] | None:
+    return {"policy_warnings": list(warnings)} if warnings else None
 
 
 async def post_request(deps: Deps, request_id: int) -> bool:

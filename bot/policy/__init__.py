@@ -66,7 +66,8 @@ An invalid file stops the bot at start with ``FILE:LINE: FIELD: what is wrong``.
 from __future__ import annotations
 
 from bot.policy.book import PolicyBook, Resolution, Rule, Section, combine_policies
-from bot.policy.conditions import Condition, ConditionError, parse_conditions
+from bot.policy.cel import CelCondition as Condition
+from bot.policy.cel import ConditionError, parse_conditions
 from bot.policy.eligibility import (
     check_can_decide,
     describe_approvers,

@@ -37,11 +37,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.policy.conditions import Condition
+from bot.policy.cel import CelCondition
 from bot.policy.model import Policy, PolicyPatch, apply_patch, lenient_patch, ordered_decisions
 from graphs.models import Action, ApprovalRequest, DecisionKind
 
 logger = logging.getLogger(__name__)
+CONDITION_UNEVALUATED = "condition not evaluated"
 
 
 class Rule(BaseModel):
@@ -49,12 +50,16 @@ class Rule(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    when: tuple[Condition, ...] = Field(min_length=1)
+    when: tuple[CelCondition, ...] = Field(min_length=1)
     patch: PolicyPatch
 
-    def matches(self, args: Mapping[str, Any]) -> bool:
-        """Whether all of this rule's conditions hold for ``args``."""
-        return all(condition.matches(args) for condition in self.when)
+    def matches(self, args: Mapping[str, Any]) -> bool | None:
+        """Whether all conditions hold for ``args``: None if one cannot be evaluated
+        (and none is false)."""
+        results = [condition.evaluate(args) for condition in self.when]
+        if False in results:
+            return False
+        return None if None in results else True
 
 
 class Section(BaseModel):
@@ -144,12 +149,35 @@ class PolicyBook(BaseModel):
         policy = defaults
         for section in sections:
             policy = apply_patch(policy, section.patch)
+        warnings: list[str] = []
         for section in sections:
             for rule in section.rules:
-                if rule.matches(action.args):
-                    policy = apply_patch(policy, rule.patch)
+                policy = _apply_rule(policy, rule, action, warnings)
         policy = apply_patch(policy, approval)
-        return _fit_to_action(policy, action)
+        fitted, fit_warnings = _fit_to_action(policy, action)
+        return fitted, warnings + fit_warnings
+
+
+def _apply_rule(policy: Policy, rule: Rule, action: Action, warnings: list[str]) -> Policy:
+    """``policy`` after ``rule``; a rule that cannot be evaluated fails closed: whichever
+    of applying it or not is stricter (field by field, as for a batch) applies."""
+    matched = rule.matches(action.args)
+    if matched is False:
+        return policy
+    applied = apply_patch(policy, rule.patch)
+    if matched:
+        return applied
+    when = " && ".join(f"({condition})" for condition in rule.when)
+    warnings.append(
+        f"{CONDITION_UNEVALUATED}: action {action.name}: {when} cannot be evaluated for its "
+        "arguments; the stricter outcome applies"
+    )
+    stricter, _ = combine_policies([policy, applied])
+    # Never the union of two approver lists: their common ids, else the rule's own list.
+    if policy.approvers and applied.approvers:
+        common = tuple(a for a in applied.approvers if a in policy.approvers)
+        stricter = stricter.model_copy(update={"approvers": common or applied.approvers})
+    return stricter
 
 
 def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
