@@ -59,8 +59,9 @@ field                       meaning                                             
     approvers = ["S0FINANCE", "U0CFO"]
 
     [[graphs.payments.actions.pay.rules]]
-    when = 'has(payee.country) && !(payee.country in ["US", "CA"])'
-    channel = "C0PAYINTL"             # a list of conditions means all must hold
+    when = ['has(payee.country) && !(payee.country in ["US", "CA"])',
+            "amount > 0"]             # a list: all conditions must hold
+    channel = "C0PAYINTL"
 
 Rules (``[[... .rules]]``) may sit in any table; each has a ``when`` and at least one
 field. ``when`` is a CEL expression over the action's arguments (see
