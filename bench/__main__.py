@@ -32,7 +32,7 @@ from bot.settings import Settings  # noqa: E402
 from bot.web.keys import DEPS  # noqa: E402
 
 from support.fake_slack import FakeSlack, start_fake_slack  # noqa: E402
-from support.harness import click_payload  # noqa: E402
+from support.harness import button_value, click_payload  # noqa: E402
 from support.signing import SIGNING_SECRET, interaction_body, sign  # noqa: E402
 
 INPUT = {"amount": 5000, "recipient": "acme"}
@@ -86,12 +86,19 @@ async def _pending_runs(deps: Any, count: int) -> list[tuple[str, int]]:
     return started
 
 
+async def _click_body(deps: Any, approval_id: int) -> str:
+    """A click on the approval's current version, as its button carries it."""
+    async with deps.pool.connection() as conn:
+        value = await button_value(conn, approval_id)
+    return interaction_body(click_payload("approve", approval_id, user="UALICE", value=value))
+
+
 async def clicks(deps: Any, base: str, runs: int) -> tuple[list[float], list[float]]:
     """Through the bot: signed click over HTTP → ack, and → run done in Postgres."""
     acks, done = [], []
     async with aiohttp.ClientSession() as http:
         for thread_id, approval_id in await _pending_runs(deps, runs):
-            body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
+            body = await _click_body(deps, approval_id)
             start = time.perf_counter()
             async with http.post(f"{base}/slack/events", data=body, headers=sign(body)) as resp:
                 assert resp.status == 200
@@ -114,8 +121,10 @@ async def concurrent_clicks(deps: Any, base: str, count: int) -> float:
     threads = [t for t, _ in started]
     async with aiohttp.ClientSession() as http:
 
+        bodies = {a: await _click_body(deps, a) for _, a in started}
+
         async def click(approval_id: int) -> None:
-            body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
+            body = bodies[approval_id]
             async with http.post(f"{base}/slack/events", data=body, headers=sign(body)) as r:
                 assert r.status == 200
 

@@ -19,6 +19,17 @@ class AlreadyDecided(ApprovalError):
     """The approval is no longer pending (double click, old message, someone else)."""
 
 
+class Stale(ApprovalError):
+    """The click names a version of the request that is no longer current (edited since).
+
+    ``channel`` and ``ts`` locate the request's message, for a link to it.
+    """
+
+    def __init__(self, message: str, *, channel: str | None, ts: str | None) -> None:
+        super().__init__(message)
+        self.channel, self.ts = channel, ts
+
+
 class NotAllowed(ApprovalError):
     """The clicker may not make this decision."""
 
@@ -29,6 +40,14 @@ class InvalidEdit(ApprovalError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class InvalidInput(ApprovalError):
+    """A run cannot start with what was given; ``field`` names the offending field."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Unavailable(ApprovalError):

@@ -66,6 +66,7 @@ async def open_deps(settings: Settings, *, run_migrations: bool = True) -> Async
             approvers=ApproverDirectory(slack),
             resume_slots=asyncio.Semaphore(max(1, settings.approvals_pool_size // 2 - 1)),
         )
+        await deps.workspace.load(slack)
         yield deps
     finally:
         await pool.close()

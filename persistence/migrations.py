@@ -88,6 +88,11 @@ MIGRATIONS: list[str] = [
         detail jsonb
     );
     CREATE INDEX audit_log_thread ON audit_log (thread_id, id);""",
+    # the policy a request was posted with, kept when an edit's arguments tighten `policy`
+    """ALTER TABLE requests ADD COLUMN policy_initial jsonb;""",
+    # buttons now name a version (approval:round:digest): redraw open requests' messages
+    """UPDATE requests SET render_needed = true
+       WHERE status = 'pending' AND message_ts IS NOT NULL;""",
     # reaching people: repeated reminders, escalation, overdue requests that wait, and
     # the direct messages that carry a request to each approver
     """ALTER TABLE requests ADD COLUMN reminders_sent integer NOT NULL DEFAULT 0,

@@ -33,9 +33,19 @@ ORDER BY id
 SELECT_APPROVALS = "SELECT * FROM approvals WHERE request_id = %s ORDER BY idx"
 SELECT_APPROVAL = "SELECT * FROM approvals WHERE id = %s"
 SELECT_APPROVAL_CONTEXT = """
-SELECT a.id AS approval_id, a.request_id, r.thread_id, r.policy, run.requested_by
+SELECT a.id AS approval_id, a.request_id, r.thread_id, r.policy, r.policy_initial, r.request,
+       r.escalated_at,
+       run.requested_by, run.graph, run.channel AS run_channel,
+       (SELECT jsonb_agg(jsonb_build_object('id', x.id, 'args', x.args) ORDER BY x.idx)
+        FROM approvals x WHERE x.request_id = a.request_id) AS args_of
 FROM approvals a JOIN requests r ON r.id = a.request_id JOIN runs run USING (thread_id)
 WHERE a.id = %s
+"""
+LOCK_APPROVALS = "SELECT * FROM approvals WHERE request_id = %s ORDER BY idx FOR UPDATE"
+TIGHTEN_POLICY = """
+UPDATE requests SET policy_initial = coalesce(policy_initial, policy), policy = %s,
+                    expires_at = least(expires_at, %s)
+WHERE id = %s
 """
 LOCK_REQUEST_OF_APPROVAL = """
 SELECT r.* FROM requests r JOIN approvals a ON a.request_id = r.id
@@ -174,6 +184,24 @@ async def lock_approval(conn: Conn, approval_id: int) -> tuple[Row, Row] | None:
     approval = await _one(conn, LOCK_APPROVAL, (approval_id,))
     assert approval is not None
     return request, approval
+
+
+async def lock_request_and_approvals(conn: Conn, approval_id: int) -> tuple[Row, list[Row]]:
+    """Lock the request of ``approval_id``, then all its approvals (inside a transaction).
+
+    Raises LookupError when the approval is unknown.
+    """
+    request = await _one(conn, LOCK_REQUEST_OF_APPROVAL, (approval_id,))
+    if request is None:
+        raise LookupError(approval_id)
+    return request, await _all(conn, LOCK_APPROVALS, (request["id"],))
+
+
+async def set_policy(
+    conn: Conn, request_id: int, *, policy: Any, expires_at: datetime | None
+) -> None:
+    """Replace the request's policy (an edit tightened it), keeping the first one."""
+    await conn.execute(TIGHTEN_POLICY, (Jsonb(policy), expires_at, request_id))
 
 
 async def lock_request(conn: Conn, request_id: int) -> Row | None:

@@ -14,6 +14,10 @@ INSERT INTO runs (thread_id, graph, input, channel, requested_by)
 VALUES (%s, %s, %s, %s, %s)
 """
 SELECT_RUN = "SELECT * FROM runs WHERE thread_id = %s"
+DELETE_UNSTARTED_RUN = """
+DELETE FROM runs r WHERE thread_id = %s
+  AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.thread_id = r.thread_id)
+"""
 UPDATE_RUN_STATUS = """
 UPDATE runs SET status = %s, outcome = coalesce(%s, outcome), updated_at = now()
 WHERE thread_id = %s
@@ -56,3 +60,9 @@ async def set_thread_ts(
 ) -> None:
     """Remember the run's first Slack message: later requests of the run reply in its thread."""
     await conn.execute(SET_THREAD_TS, (ts, channel, thread_id))
+
+
+async def delete_unstarted_run(conn: AsyncConnection[Any], thread_id: str) -> bool:
+    """Forget a run whose graph failed before asking anything (it has no requests)."""
+    cur = await conn.execute(DELETE_UNSTARTED_RUN, (thread_id,))
+    return cur.rowcount == 1

@@ -13,7 +13,7 @@ async def test_payment_approved_end_to_end(harness: Harness) -> None:
     buttons = [b for b in posts[0]["blocks"] if b["type"] == "actions"][0]["elements"]
     assert [b["text"]["text"] for b in buttons if b["type"] == "button"] == [
         "Approve", "Reject", "Edit"]
-    approval_id = int(buttons[0]["value"])
+    approval_id = int(buttons[0]["value"].split(":")[0])  # APPROVAL:ROUND:DIGEST
 
     status, _ = await harness.click("approve", approval_id, user="UALICE")
     assert status == 200
@@ -75,7 +75,8 @@ async def test_signed_but_forged_ids_and_users_change_nothing(harness: Harness) 
     started = await harness.start("counting", {"amount": 10, "recipient": "bob"})
     approval_id = (await harness.approval_ids(started.thread_id))[0]
     assert approval_id == 1  # so a value read as int(True) or int(1.0) would hit it
-    for value in (True, 1.0, "1.0", " 1", "١"):
+    real = await harness.value_of(approval_id)
+    for value in (True, 1.0, "1.0", " 1", "١", "1", "1:1:" + "0" * 16, f"2:{real[2:]}"):
         payload = click_payload("approve", approval_id, user="UALICE")
         payload["actions"][0]["value"] = value
         status, _ = await harness.send(payload)

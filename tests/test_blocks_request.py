@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import Block
 from bot.blocks.parts import MAX_BLOCKS
 from bot.blocks.quorum import build_quorum_reply
 from bot.blocks.request import build_request_message
+from bot.blocks.version import encode_ref
 from bot.blocks.view import ActionView, RequestView, Vote
 from graphs.models import Action
 
@@ -62,7 +63,10 @@ def test_one_action_has_buttons_and_args() -> None:
     (row,) = [b for b in blocks if b["type"] == "actions"]
     kinds = [e["text"]["text"] for e in row["elements"] if e["type"] == "button"]
     assert kinds == ["Approve", "Reject", "Edit"]
-    assert all(e.get("value", "101") == "101" for e in row["elements"])
+    buttons = [e for e in row["elements"] if e["type"] == "button"]
+    shown_args = {"amount": 10, "to": "user1@example.com"}
+    assert {e["value"] for e in buttons} == {encode_ref(101, 1, shown_args)}
+    assert row["elements"][-1]["options"][0]["value"] == "101"  # Cancel: the id alone
     shown = json.dumps(blocks)
     assert "user1@example.com" in shown and "`10`" in shown
 

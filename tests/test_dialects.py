@@ -25,7 +25,7 @@ def action_blocks(post: dict[str, Any]) -> list[dict[str, Any]]:
 
 def button_ids(post: dict[str, Any]) -> list[int]:
     """The approval id of each row of buttons, in order."""
-    return [int(b["elements"][0]["value"]) for b in action_blocks(post)]
+    return [int(b["elements"][0]["value"].split(":")[0]) for b in action_blocks(post)]
 
 
 def requests_posted(harness: Harness) -> list[dict[str, Any]]:

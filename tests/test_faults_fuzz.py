@@ -64,8 +64,8 @@ def _not_an_id(value: Any) -> Any:
     return [value]
 
 
-def _bodies(approval_id: int) -> st.SearchStrategy[tuple[bytes, bool]]:
-    click = json.dumps(click_payload("approve", approval_id, user="UFUZZ"))
+def _bodies(approval_id: int, value: str) -> st.SearchStrategy[tuple[bytes, bool]]:
+    click = json.dumps(click_payload("approve", approval_id, user="UFUZZ", value=value))
     truncated = st.integers(0, len(click) - 1).map(lambda n: urlencode({"payload": click[:n]}))
     typed = st.tuples(st.sampled_from(BROKEN_PATHS), ANY_JSON).map(
         lambda pv: urlencode({"payload": json.dumps(
@@ -80,9 +80,9 @@ def _bodies(approval_id: int) -> st.SearchStrategy[tuple[bytes, bool]]:
     )
 
 
-def _fuzz(url: str, approval_id: int) -> None:
+def _fuzz(url: str, approval_id: int, value: str) -> None:
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(_bodies(approval_id), st.sampled_from(["form", "json", "none"]))
+    @given(_bodies(approval_id, value), st.sampled_from(["form", "json", "none"]))
     def one(case: tuple[bytes, bool], kind: str) -> None:
         body, signed = case
         headers = sign(body.decode("utf-8", "replace")) if signed else {}
@@ -103,7 +103,7 @@ async def test_fuzzed_requests_never_5xx_and_change_nothing(harness: Harness) ->
     before = await harness.rows("SELECT id, event FROM audit_log ORDER BY id")
     url = f"{harness.base_url}/slack/events"
 
-    await asyncio.to_thread(_fuzz, url, approval_id)
+    await asyncio.to_thread(_fuzz, url, approval_id, await harness.value_of(approval_id))
     huge = b"payload=" + b"a" * (1024 * 1024 + 10)
     big = await asyncio.to_thread(_post, url, huge, sign(huge.decode()))
     assert big == 413

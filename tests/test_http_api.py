@@ -77,3 +77,34 @@ async def test_health_and_metrics(harness: Harness) -> None:
             line.startswith(counter + " ") and float(line.split()[1]) >= 1
             for line in text.splitlines()
         ), counter
+
+
+async def test_runs_api_names_the_bad_field_and_leaves_no_row(harness: Harness) -> None:
+    """Hole 6: non-string channel or requester, or an input the graph cannot take, got a
+    500 (the last one left a run ``running`` forever); a bare token was accepted."""
+    pay = {"amount": 1500, "recipient": "acme"}
+    cases = [
+        ({"graph": "payments", "input": pay, "channel": 123}, "channel"),
+        ({"graph": "payments", "input": pay, "channel": ["C1"]}, "channel"),
+        ({"graph": "payments", "input": pay, "requested_by": {"id": "U1"}}, "requested_by"),
+        ({"graph": "payments", "input": pay, "requested_by": "<!channel>"}, "requested_by"),
+        ({"graph": "payments", "input": "pay me"}, "input"),
+        ({"graph": "payments", "input": {}}, "input"),  # the graph itself fails on it
+        ({"graph": "payments", "input": {"amount": "lots", "recipient": "x"}}, "input"),
+        ({"graph": 7, "input": pay}, "graph"),
+    ]
+    for body, field in cases:
+        status, answer = await _post_run(harness, body)
+        assert status in (400, 422) and answer["field"] == field, (body, status, answer)
+    status, answer = await _post_run(harness, ["not", "an", "object"])
+    assert status == 400 and answer["field"] == "body"
+    assert not await harness.rows("SELECT 1 FROM runs")
+    assert not await harness.rows("SELECT 1 FROM checkpoints")
+
+    headers = {"Authorization": TOKEN}  # the token without "Bearer "
+    run = {"graph": "payments", "input": pay}
+    async with harness.http.post(
+        f"{harness.base_url}/api/runs", json=run, headers=headers
+    ) as resp:
+        assert resp.status == 401
+    assert not await harness.rows("SELECT 1 FROM runs")

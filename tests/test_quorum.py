@@ -46,7 +46,7 @@ def has_buttons(message: dict[str, Any]) -> bool:
 
 def approval_id_in(message: dict[str, Any]) -> int:
     row = next(b for b in message["blocks"] if b["type"] == "actions")
-    return int(row["elements"][0]["value"])
+    return int(row["elements"][0]["value"].split(":")[0])
 
 
 def updates_of(harness: Harness, ts: str) -> list[dict[str, Any]]:

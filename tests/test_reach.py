@@ -82,7 +82,8 @@ async def test_each_eligible_approver_gets_a_dm_with_the_buttons_and_a_link(
         assert "open the request" in shown and "acme-corp.enterprise.slack.test" in shown
         buttons = [e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert {"approve", "reject"} <= {e["action_id"] for e in buttons}
-        assert all(e.get("value", str(approval_id)) == str(approval_id) for e in buttons)
+        want = await harness.value_of(approval_id)
+        assert [e["value"] for e in buttons if e["action_id"] == "approve"] == [want]
     assert (await events(harness, thread_id)).count("notified") == 3
     await sweep_once(harness.deps, grace_s=0)
     assert len(dms(harness)) == 3  # a sweep sends nobody a second DM
@@ -94,7 +95,7 @@ async def test_a_decision_in_a_dm_updates_the_channel_message_and_every_dm(
     thread_id, approval_id = await start(harness)
     dm_ts = {p["channel"]: ts for p, ts in zip(dms(harness), await _dm_ts(harness), strict=True)}
     payload = click_payload("approve", approval_id, user="UBOB", channel="DBOB",
-                            message_ts=dm_ts["UBOB"])
+                            message_ts=dm_ts["UBOB"], value=await harness.value_of(approval_id))
     status, _ = await harness.send(payload)
     assert status == 200
     await harness.wait_done(thread_id)

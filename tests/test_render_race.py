@@ -18,7 +18,14 @@ async def test_a_stale_rewrite_landing_last_is_corrected(harness: Harness) -> No
 
     stale = asyncio.ensure_future(render_request(harness.deps, request_id))
     await asyncio.sleep(0.2)  # it has read "pending" and is waiting on Slack
-    await decide(harness.deps, approval_id, user="UALICE", kind="approve")
+    await decide(
+        harness.deps,
+        approval_id,
+        user="UALICE",
+        kind="approve",
+        version=await harness.version_of(approval_id),
+        team="T111",  # the workspace the fake Slack says the bot is in
+    )
     assert await render_request(harness.deps, request_id)  # lands first
     assert await stale
 

@@ -13,6 +13,12 @@ async def _pending_payment(harness: Harness) -> int:
     return (await harness.approval_ids(started.thread_id))[0]
 
 
+async def _click(harness: Harness, approval_id: int, user: str) -> str:
+    """A signed-ready body of a click on the current version (valid but for its signature)."""
+    value = await harness.value_of(approval_id)
+    return interaction_body(click_payload("approve", approval_id, user=user, value=value))
+
+
 async def _nothing_decided(harness: Harness) -> None:
     rows = await harness.rows("SELECT status FROM approvals")
     assert [r["status"] for r in rows] == ["pending"]
@@ -21,7 +27,7 @@ async def _nothing_decided(harness: Harness) -> None:
 
 async def test_forged_signature_is_401(harness: Harness) -> None:
     approval_id = await _pending_payment(harness)
-    body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
+    body = await _click(harness, approval_id, "UALICE")
     status, _ = await harness.post_slack(body, sign(body, secret="not-the-secret"))
     assert status == 401
     await _nothing_decided(harness)
@@ -29,9 +35,9 @@ async def test_forged_signature_is_401(harness: Harness) -> None:
 
 async def test_tampered_body_is_401(harness: Harness) -> None:
     approval_id = await _pending_payment(harness)
-    body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
+    body = await _click(harness, approval_id, "UALICE")
     headers = sign(body)
-    forged = interaction_body(click_payload("approve", approval_id, user="UMALLORY"))
+    forged = await _click(harness, approval_id, "UMALLORY")
     status, _ = await harness.post_slack(forged, headers)
     assert status == 401
     await _nothing_decided(harness)
@@ -39,7 +45,7 @@ async def test_tampered_body_is_401(harness: Harness) -> None:
 
 async def test_timestamp_older_than_five_minutes_is_401(harness: Harness) -> None:
     approval_id = await _pending_payment(harness)
-    body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
+    body = await _click(harness, approval_id, "UALICE")
     status, _ = await harness.post_slack(body, sign(body, timestamp=int(time.time()) - 301))
     assert status == 401
     await _nothing_decided(harness)
@@ -47,7 +53,7 @@ async def test_timestamp_older_than_five_minutes_is_401(harness: Harness) -> Non
 
 async def test_unsigned_request_is_401(harness: Harness) -> None:
     approval_id = await _pending_payment(harness)
-    body = interaction_body(click_payload("approve", approval_id, user="UALICE"))
+    body = await _click(harness, approval_id, "UALICE")
     status, _ = await harness.post_slack(
         body, {"Content-Type": "application/x-www-form-urlencoded"}
     )

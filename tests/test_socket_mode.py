@@ -62,6 +62,7 @@ async def test_socket_mode_click_is_acked_and_resumes(
     fake_slack.socket_url = f"ws://127.0.0.1:{port}/ws"
     started = await harness.start("payments", {"amount": 7000, "recipient": "acme"})
     approval_id = (await harness.approval_ids(started.thread_id))[0]
+    button = await harness.value_of(approval_id)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "APPROVALS_"))}
     serve_port = _free_port()
     env.update(
@@ -81,7 +82,9 @@ async def test_socket_mode_click_is_acked_and_resumes(
                 "envelope_id": "env-1",
                 "type": "interactive",
                 "accepts_response_payload": False,
-                "payload": click_payload("approve", approval_id, user="UALICE"),
+                "payload": click_payload(
+                    "approve", approval_id, user="UALICE", value=button
+                ),
             }
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.version import parse_ref
+
 from support.harness import Harness, eventually, reason_values
 
 
@@ -32,7 +34,7 @@ async def _open_edit(harness: Harness, thread_id: str, user: str) -> dict[str, A
 async def test_edit_lowers_the_amount_and_shows_old_to_new(harness: Harness) -> None:
     started = await harness.start("payments", {"amount": 2500, "recipient": "acme"})
     view = await _open_edit(harness, started.thread_id, "UALICE")
-    assert view["private_metadata"].isdigit() and len(view["title"]["text"]) <= 24
+    assert parse_ref(view["private_metadata"]) is not None and len(view["title"]["text"]) <= 24
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
     assert any("Amount" in label or "amount" in label for label in labels)
     amount_label = next(x for x in labels if "mount" in x)

@@ -21,6 +21,8 @@ from bot.blocks.fields import (
 )
 from bot.blocks.fields_io import OMIT, element_for, plain, read_value, truncate
 from bot.blocks.fields_schema import schema_errors
+from bot.blocks.format import escape
+from bot.blocks.version import encode_ref
 from bot.errors import InvalidEdit
 from graphs.models import Action
 
@@ -28,8 +30,11 @@ CALLBACK_ID = "edit_submit"
 ERROR_MAX = 150
 
 
-def build_edit_modal(*, approval_id: int, action: Action, title: str | None = None) -> dict:
-    """The Edit modal for ``action``; ``private_metadata`` holds only the approval id."""
+def build_edit_modal(
+    *, approval_id: int, action: Action, round_: int = 1, title: str | None = None
+) -> dict:
+    """The Edit modal for ``action`` as it stands in ``round_``; ``private_metadata`` names
+    only the approval and that version (its round and argument digest)."""
     specs = plan_fields(action)
     if specs is not None:
         inputs = [_input_block(s) for s in specs]
@@ -39,7 +44,7 @@ def build_edit_modal(*, approval_id: int, action: Action, title: str | None = No
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "private_metadata": str(approval_id),
+        "private_metadata": encode_ref(approval_id, round_, action.args),
         "title": plain(title or action.name or "Edit", 24),
         "close": plain("Cancel", 24),
         "blocks": [_context(action, inputs=bool(inputs), too_large=specs is None), *inputs],
@@ -123,7 +128,7 @@ def _json_block(text: str) -> dict[str, Any]:
 
 def _context(action: Action, *, inputs: bool, too_large: bool) -> dict[str, Any]:
     if inputs:
-        text = action.description or "Change any argument, then *Approve edit*."
+        text = escape(action.description or "") or "Change any argument, then *Approve edit*."
     elif too_large:
         text = "These arguments are too large to edit in Slack; approve or reject them as they are."
     else:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
+
+_SLACK_ID = re.compile(r"[UWBS][A-Z0-9]+")
+# What Slack's chat.getPermalink answers; anything else (a "|" or ">" would break the
+# link markup) is shown without a link.
+_SAFE_LINK = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?/[A-Za-z0-9/_.\-?=&%]*")
 
 
 def clip(text: str, limit: int) -> str:
@@ -19,14 +25,33 @@ def date_token(at: datetime) -> str:
 
 
 def mention(user: str | None) -> str:
-    """``<@U…>`` for a user id, ``<!subteam^S…>`` for a group, a dash for nobody."""
+    """``<@U…>`` for a user id, ``<!subteam^S…>`` for a group, a dash for nobody.
+
+    Anything that is not a Slack id (a requester named by an API caller, say) is shown
+    as escaped text, so it can never become a ping or a link.
+    """
     if not user:
         return "—"
+    if not _SLACK_ID.fullmatch(user):
+        return escape(user)
     return f"<!subteam^{user}>" if user.startswith("S") else f"<@{user}>"
 
 
+def link(url: str | None, label: str) -> str | None:
+    """``<url|label>`` for a link shaped like Slack's (``label`` is mrkdwn already
+    escaped); None when there is no such link."""
+    if url and _SAFE_LINK.fullmatch(url):
+        return f"<{escape(url)}|{label}>"
+    return None
+
+
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn gives meaning to."""
+    """Escape the three characters Slack's mrkdwn gives meaning to.
+
+    The one place untrusted text (run input, interrupt values, arguments, reasons,
+    notes) is made inert: ``<!channel>`` cannot ping and ``<https://x|y>`` cannot
+    disguise a link. Builders interpolate nothing they did not write without it.
+    """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

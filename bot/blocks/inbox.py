@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.blocks.format import clip, date_token, escape
+from bot.blocks.format import clip, date_token, escape, link
 from bot.blocks.view import Waiting
 
 SHOWN = 30
@@ -20,15 +19,12 @@ HELP = (
     "• `/approvals help` shows this."
 )
 NOTHING = "Nothing is waiting for you. 🎉"
-# What Slack's chat.getPermalink answers; anything else (a "|" or ">" would break the
-# link markup) is shown without a link.
-_SAFE_LINK = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?/[A-Za-z0-9/_.\-?=&%]*")
 
 
 def _line(item: Waiting) -> str:
     title = escape(clip(item.title, 150))
-    if item.link and _SAFE_LINK.fullmatch(item.link):
-        return f"• <{escape(item.link)}|{title}>"
+    if linked := link(item.link, title):
+        return f"• {linked}"
     return f"• {title} (in <#{escape(item.channel)}>)"  # no link from Slack: say where
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from bot.blocks.edit_modal import changed_args
 from bot.blocks.fields import label_of
 from bot.blocks.format import clip, date_token, escape, mention, plural, show_value
+from bot.blocks.version import encode_ref
 from bot.blocks.view import DECIDED_ICONS, ActionView
 
 MAX_BLOCKS = 50
@@ -40,15 +41,20 @@ def args_blocks(view: ActionView) -> list[dict[str, Any]]:
 
 
 def buttons(view: ActionView, *, kinds: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Approve / Reject / Edit (as allowed) and a "⋯" Cancel; values carry only the id."""
+    """Approve / Reject / Edit (as allowed) and a "⋯" Cancel.
+
+    A decision button's value names the exact version shown (approval id, round, argument
+    digest); Cancel withdraws the whole request, whatever its version, so it carries the id.
+    """
     elements = []
+    value = encode_ref(view.approval_id, view.round, view.args)
     allowed = kinds or view.action.allowed
     for kind in sorted(allowed, key=list(BUTTON_TEXT).index):
         button: dict[str, Any] = {
             "type": "button",
             "action_id": kind,
             "text": {"type": "plain_text", "text": BUTTON_TEXT[kind]},
-            "value": str(view.approval_id),
+            "value": value,
         }
         if kind == "approve":
             button["style"] = "primary"

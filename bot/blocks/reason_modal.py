@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from bot.blocks.fields_io import plain, truncate
+from bot.blocks.format import escape
+from bot.blocks.version import encode_ref
 from graphs.models import Action
 
 REASON_BLOCK_ID = "reason"
@@ -28,12 +30,14 @@ _KINDS: dict[str, dict[str, Any]] = {
 
 
 def build_reason_modal(
-    *, approval_id: int, kind: Literal["reject", "respond"], action: Action
+    *, approval_id: int, kind: Literal["reject", "respond"], action: Action, round_: int = 1
 ) -> dict[str, Any]:
-    """The Reject (optional reason) or Respond (required answer) modal for ``action``."""
+    """The Reject (optional reason) or Respond (required answer) modal for ``action``;
+    ``private_metadata`` names the approval at the version shown (``round_``, its args)."""
     spec = _KINDS[kind]
     verb = "Rejecting" if kind == "reject" else "Answering instead of running"
-    context = {"type": "mrkdwn", "text": truncate(f"{verb} `{action.name}`.", 3000)}
+    name = escape(action.name).replace("`", "'")
+    context = {"type": "mrkdwn", "text": truncate(f"{verb} `{name}`.", 3000)}
     element = {
         "type": "plain_text_input",
         "action_id": REASON_ACTION_ID,
@@ -50,7 +54,7 @@ def build_reason_modal(
     return {
         "type": "modal",
         "callback_id": spec["callback_id"],
-        "private_metadata": str(approval_id),
+        "private_metadata": encode_ref(approval_id, round_, action.args),
         "title": plain(spec["title"], 24),
         "submit": plain(spec["submit"], 24),
         "close": plain("Cancel", 24),

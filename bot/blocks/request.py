@@ -26,7 +26,7 @@ def _action_blocks(
     if numbered is not None:
         head = f"*{numbered}. {escape(view.action.name)}*"
         if view.action.description:
-            head += f"\n{clip(view.action.description, 2500)}"
+            head += f"\n{clip(escape(view.action.description), 2500)}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": head}})
     blocks.extend(args_blocks(view))
     if view.pending:
@@ -52,7 +52,10 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
         blocks.append(context(_as_proposed(view)))
     elif view.description:
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": clip(view.description, 3000)}}
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": clip(escape(view.description), 3000)},
+            }
         )
     head = len(blocks)
     many = len(view.actions) > 1
@@ -61,9 +64,11 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
             _action_blocks(action, required=view.required_approvals, numbered=i if many else None)
         )
     tail: list[dict[str, Any]] = []
-    meta = f"Requested by {mention(view.requested_by)} · graph `{view.graph}`"
+    meta = f"Requested by {mention(view.requested_by)} · graph `{escape(view.graph)}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
+    if view.deciders and view.pending:
+        meta += f" · after the edit, decided by {view.deciders}"
     meta += due_text(view)
     tail.append(context(meta))
     if view.note:
@@ -96,4 +101,4 @@ def due_text(view: RequestView) -> str:
 
 def _as_proposed(view: RequestView) -> str:
     proposed = f"✏️ _Edited. As first proposed:_ *{escape(clip(view.title, 200))}*"
-    return f"{proposed}\n{view.description}" if view.description else proposed
+    return f"{proposed}\n{escape(view.description)}" if view.description else proposed

@@ -36,6 +36,7 @@ class ActionView:
     status: str  # pending | approved | edited | rejected | responded | expired | cancelled
     votes: list[Vote] = field(default_factory=list)  # approvals so far, or the deciders
     reason: str | None = None
+    round: int = 1  # with ``args``, the version the buttons name
 
     @property
     def pending(self) -> bool:
@@ -61,10 +62,11 @@ class RequestView:
     required_approvals: int = 1
     expires_at: datetime | None = None
     note: str | None = None  # e.g. "the run failed to resume: …"
+    # Who may decide, as mrkdwn, when an edit changed it (the bot's own mentions).
+    deciders: str | None = None
     escalated_to: tuple[str, ...] = ()  # set once the request was escalated
     escalated: bool = False
     waits: bool = False  # on_timeout = "wait": past expires_at it is overdue, not rejected
-
     overdue: bool = False
 
     @property

@@ -1,28 +1,42 @@
-"""Record one person's decision in one transaction that locks the request and approval."""
+"""Record one person's decision in one transaction that locks the request and approvals.
+
+This transaction is where the approval guarantee lives: an action resumes only with the
+arguments that every required, eligible person approved, before the request expired.
+Every click is checked here, whatever path it came by: the request is open and not past
+its expiry, the click names the approval's current version (round and argument digest),
+the clicker is of this workspace (unless the policy admits others) and eligible, and an
+edit is judged by the policy its own arguments resolve to, never a weaker one.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg import AsyncConnection
 
 from bot.blocks.edit_modal import changed_args
+from bot.blocks.format import link, mention
+from bot.blocks.version import Version
 from bot.engine.deps import Deps
-from bot.engine.load import policy_model, request_model
-from bot.errors import AlreadyDecided, ApprovalError, NotAllowed, NotFound, Unavailable
+from bot.engine.load import governing_policy, policy_model
+from bot.engine.step import Step, complete_if_done
+from bot.errors import AlreadyDecided, ApprovalError, NotAllowed, NotFound, Stale, Unavailable
 from bot.policy import Policy, check_can_decide
 from bot.slack.client import SLACK_ERRORS
-from graphs.adapters import resume_value
-from graphs.models import ActionDecision, DecisionKind
+from bot.slack.permalinks import permalinks
+from graphs.models import DecisionKind
 from persistence import audit, requests
 
 log = logging.getLogger(__name__)
+CHANGED = (
+    "This request changed since you saw it, so nothing was recorded; "
+    "decide on its current version."
+)
 Row = dict[str, Any]
 Conn = AsyncConnection[Any]
-EVENT = {"approve": "approved", "edit": "edited", "reject": "rejected", "respond": "responded"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,19 @@ class Decided:
     complete: bool
 
 
+@dataclass(frozen=True)
+class Click:
+    """Who decided what, about which version: everything a decision is judged on."""
+
+    user: str
+    kind: DecisionKind
+    version: Version | None
+    args: dict[str, Any] | None = None
+    reason: str | None = None
+    team: str | None = None
+    enterprise: str | None = None
+
+
 def _already(approval: Row) -> str:
     """Why a click on a closed request changes nothing, naming who closed it."""
     status = approval["status"]
@@ -42,7 +69,7 @@ def _already(approval: Row) -> str:
     if status == "expired":
         return "This request expired before anyone decided. Nothing was changed."
     decision = approval["decision"] or {}
-    who = ", ".join(f"<@{u}>" for u in decision.get("decided_by", []))
+    who = ", ".join(mention(u) for u in decision.get("decided_by", []))
     return f"This request was already {status}{f' by {who}' if who else ''}. Nothing was changed."
 
 
@@ -52,51 +79,147 @@ async def decide(
     *,
     user: str,
     kind: DecisionKind,
+    version: Version | None,
     args: dict[str, Any] | None = None,
     reason: str | None = None,
+    team: str | None = None,
+    enterprise: str | None = None,
 ) -> Decided:
-    """Decide one approval; raise an :class:`ApprovalError` the clicker is told about."""
+    """Decide one approval at ``version``; raise an :class:`ApprovalError` the clicker is
+    told about. ``team``/``enterprise`` are the clicker's, as Slack signed them."""
+    click = Click(user, kind, version, args, reason, team, enterprise)
     if not user:
         raise NotAllowed("Slack did not say who clicked, so nothing was changed.")
     async with deps.pool.connection() as conn:
         context = await requests.approval_context(conn, approval_id)
     if context is None:
         raise NotFound("This approval request does not exist (any more).")
-    policy = policy_model(context)
-    eligible = await eligible_users(deps, policy)  # Slack call: before any lock
     try:
-        async with deps.pool.connection() as conn, conn.transaction():
-            locked = await requests.lock_approval(conn, approval_id)
-            assert locked is not None
-            request, approval = locked
-            if approval["status"] != "pending" or request["status"] != "pending":
-                raise AlreadyDecided(_already(approval))
-            votes = await requests.votes_of(conn, approval_id, int(approval["round"]))
-            check_can_decide(
-                policy,
-                user=user,
-                requester=context["requested_by"],
-                decision=kind,
-                eligible_users=eligible,
-                already_approved_by=[v["user_id"] for v in votes],
-            )
-            step = _Step(conn, deps.clock(), request, approval, policy, user)
-            await step.apply(kind, votes=votes, args=args, reason=reason)
-            complete = await _complete_if_done(conn, request)
+        return await _decide(deps, approval_id, context, click)
+    except Stale as exc:  # the link is looked up only now, outside the transaction
+        stale = Stale(await changed_text(deps, exc.channel, exc.ts), channel=None, ts=None)
+        await _record_refusal(deps, context, user=user, kind=kind, reason=stale.message)
+        raise stale from None
     except ApprovalError as exc:
         await _record_refusal(deps, context, user=user, kind=kind, reason=exc.message)
         raise
+
+
+async def _decide(deps: Deps, approval_id: int, context: Row, click: Click) -> Decided:
+    # Slack calls (group members, the bot's workspace) come before any lock is taken.
+    current = {int(e["id"]): e["args"] for e in context["args_of"]}
+    expected = _policy(deps, context, current, approval_id, click)
+    eligible = await eligible_users(deps, expected)
+    external = not expected.external_users and await deps.workspace.is_external(
+        deps.slack, team=click.team, enterprise=click.enterprise
+    )
+    async with deps.pool.connection() as conn, conn.transaction():
+        request, approvals = await requests.lock_request_and_approvals(conn, approval_id)
+        approval = next(a for a in approvals if int(a["id"]) == approval_id)
+        now = deps.clock()
+        _check_open(deps, request, approval, click, now=now)
+        locked = {int(a["id"]): a["args"] for a in approvals}
+        stored = {
+            "policy": request["policy"],
+            "policy_initial": request["policy_initial"],
+            "escalated_at": request["escalated_at"],
+        }
+        policy = _policy(deps, context | stored, locked, approval_id, click)
+        if _who(policy) != _who(expected):
+            raise Unavailable("This request changed just now. Nothing was recorded: try again.")
+        expires = _expiry(request, policy, now=now)
+        votes = await requests.votes_of(conn, approval_id, int(approval["round"]))
+        check_can_decide(
+            policy,
+            user=click.user,
+            requester=context["requested_by"],
+            decision=click.kind,
+            eligible_users=eligible,
+            already_approved_by=[v["user_id"] for v in votes],
+            external=external,
+        )
+        step = Step(conn, now, request, approval, policy, click.user)
+        await step.apply(click.kind, votes=votes, args=click.args, reason=click.reason)
+        if policy != policy_model(request):
+            await requests.set_policy(
+                conn, int(request["id"]), policy=policy.model_dump(mode="json"), expires_at=expires
+            )
+        approvals = [step.written if int(a["id"]) == approval_id else a for a in approvals]
+        complete = await complete_if_done(conn, request, approvals)
     return Decided(int(request["id"]), request["thread_id"], complete)
+
+
+def _is_edit(approval_args: dict[str, Any], click: Click) -> bool:
+    return click.kind == "edit" and click.args is not None and bool(
+        changed_args(approval_args, click.args)
+    )
+
+
+def _policy(
+    deps: Deps, context: Row, args_of: dict[int, Any], approval_id: int, click: Click
+) -> Policy:
+    """The stored policy, or for an edit the policy its new arguments resolve to."""
+    if not _is_edit(args_of[approval_id], click):
+        return policy_model(context)
+    assert click.args is not None
+    edited = args_of | {approval_id: click.args}
+    return governing_policy(deps.policies, deps.settings, context, edited)
+
+
+def _expiry(request: Row, policy: Policy, *, now: datetime) -> datetime | None:
+    """When the request expires under ``policy``: sooner if an edit shortened the timeout."""
+    expires: datetime | None = request["expires_at"]
+    shorter = policy_model(request).timeout_s - policy.timeout_s
+    if expires is not None and shorter > 0:
+        expires -= timedelta(seconds=shorter)
+        if expires <= now and policy.on_timeout != "wait":
+            raise AlreadyDecided(
+                "These arguments must be decided sooner than that; the request has expired. "
+                "Nothing was changed."
+            )
+    return expires
+
+
+def _who(policy: Policy) -> tuple[Any, ...]:
+    return (policy.approvers, policy.also_approvers, policy.external_users)
+
+
+def _check_open(deps: Deps, request: Row, approval: Row, click: Click, *, now: datetime) -> None:
+    """Refuse a click on a closed or expired request, or on a version it no longer shows."""
+    if approval["status"] != "pending" or request["status"] != "pending":
+        raise AlreadyDecided(_already(approval))
+    waits = policy_model(request).on_timeout == "wait"  # overdue, still open
+    if request["expires_at"] is not None and request["expires_at"] <= now and not waits:
+        raise AlreadyDecided("This request expired before anyone decided. Nothing was changed.")
+    if click.version != current_version(approval):
+        raise Stale(CHANGED, channel=request["channel"], ts=request["message_ts"])
+
+
+def current_version(approval: Row) -> Version:
+    """The version an approval row is at: what its buttons must name."""
+    return Version.of(int(approval["round"]), approval["args"])
+
+
+async def changed_text(deps: Deps, channel: str | None, ts: str | None) -> str:
+    """Why a click on an older version changed nothing, with a link to the request."""
+    url = await permalinks(deps.slack).get(channel, ts) if channel and ts else None
+    linked = link(url, "the request as it is now")
+    return f"{CHANGED} See {linked}." if linked else CHANGED
 
 
 async def eligible_users(deps: Deps, policy: Policy) -> set[str] | None:
     """Who may decide under ``policy`` (groups expanded through Slack); None means anyone.
 
-    Raises :class:`Unavailable` when Slack cannot list a group's members: nobody is let
+    Someone must be on ``approvers`` and on each list of ``also_approvers``. Raises
+    :class:`Unavailable` when Slack cannot list a group's members: nobody is let
     through on a guess.
     """
     try:
-        return await deps.approvers.expand(policy.approvers)
+        users = await deps.approvers.expand(policy.approvers)
+        for group in policy.also_approvers:
+            also = await deps.approvers.expand(group) or set()
+            users = also if users is None else users & also
+        return users
     except SLACK_ERRORS as exc:
         log.warning("expanding approvers %s failed: %s", policy.approvers, exc)
         raise Unavailable(
@@ -117,90 +240,3 @@ async def _record_refusal(deps: Deps, context: Row, *, user: str, kind: str, rea
             reason=reason,
             detail={"decision": kind},
         )
-
-
-class _Step:
-    """Applies one decision to a locked approval row."""
-
-    def __init__(
-        self, conn: Conn, now: datetime, request: Row, approval: Row, policy: Policy, user: str
-    ) -> None:
-        self.conn, self.now, self.request, self.approval = conn, now, request, approval
-        self.policy, self.user = policy, user
-        self.id = int(approval["id"])
-
-    async def apply(
-        self,
-        kind: DecisionKind,
-        *,
-        votes: list[Row],
-        args: dict[str, Any] | None,
-        reason: str | None,
-    ) -> None:
-        current = self.approval["args"]
-        if kind == "edit" and (args is None or not changed_args(current, args)):
-            kind = "approve"
-        await self._audit(
-            EVENT[kind], before=current, after=args if kind == "edit" else None, reason=reason
-        )
-        if kind in ("reject", "respond"):
-            status = "rejected" if kind == "reject" else "responded"
-            decision = ActionDecision(
-                kind=kind, args=current, reason=reason, decided_by=[self.user], decided_at=self.now
-            )
-            await self._write(status, decision, current, int(self.approval["round"]))
-            return
-        round_, voters = int(self.approval["round"]), [v["user_id"] for v in votes]
-        if kind == "edit":
-            assert args is not None
-            # Every approval is of one exact argument set: a later edit restarts the count.
-            round_, voters, current = (round_ + 1 if voters else round_), [], args
-        await requests.insert_vote(
-            self.conn, self.id, round_=round_, user_id=self.user, kind=kind, args=current
-        )
-        voters.append(self.user)
-        if len(voters) < self.policy.required_approvals:
-            await self._write("pending", None, current, round_)
-            return
-        edited = bool(changed_args(self.approval["action"].get("args", {}), current))
-        decision = ActionDecision(
-            kind="edit" if edited else "approve",
-            args=current,
-            edited=edited,
-            decided_by=voters,
-            decided_at=self.now,
-        )
-        status = "edited" if edited else "approved"
-        await self._write(status, decision, current, round_)
-
-    async def _write(
-        self, status: str, decision: ActionDecision | None, args: Any, round_: int
-    ) -> None:
-        value = decision.model_dump(mode="json") if decision else None
-        await requests.update_approval(
-            self.conn, self.id, status=status, decision=value, args=args, round_=round_
-        )
-
-    async def _audit(self, event: str, *, before: Any, after: Any, reason: str | None) -> None:
-        await audit.record(
-            self.conn,
-            event,
-            thread_id=self.request["thread_id"],
-            request_id=int(self.request["id"]),
-            approval_id=self.id,
-            actor=self.user,
-            args_before=before,
-            args_after=after,
-            reason=reason,
-            detail={"round": self.approval["round"]},
-        )
-
-
-async def _complete_if_done(conn: Conn, request: Row) -> bool:
-    """When every action has a decision, compute the resume value and mark it decided."""
-    approvals = await requests.approvals_of(conn, int(request["id"]))
-    if any(a["status"] == "pending" for a in approvals):
-        return False
-    decisions = [ActionDecision.model_validate(a["decision"]) for a in approvals]
-    value = resume_value(request_model(request), decisions)
-    return await requests.set_decided(conn, int(request["id"]), resume_value=value)

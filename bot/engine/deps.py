@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.policy import PolicyBook
 from bot.settings import Settings
 from bot.slack.usergroups import ApproverDirectory
+from bot.slack.workspace import Workspace
 from graphs.registry import GraphRegistry
 from persistence.pool import Pool
 
@@ -64,6 +65,8 @@ class Deps:
     clock: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = new_thread_id
     inflight: Inflight = field(default_factory=Inflight)
+    # Who counts as one of us when deciding (``auth.test`` at start).
+    workspace: Workspace = field(default_factory=Workspace)
     # A resume holds one connection for its thread lock while the checkpointer needs
     # others: capping concurrent resumes at half the pool keeps it from starving.
     resume_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))

@@ -1,8 +1,9 @@
 """Escalation: when nobody has decided after ``escalate_after_s``, widen who may decide.
 
 The request's stored policy gains the ``escalate_to`` people as approvers, in the same
-transaction that marks it escalated, so the decision transaction (which reads that
-policy) is still the one place that checks eligibility. ``required_approvals`` is
+transaction that marks it escalated; a policy re-resolved for an edit is escalated again
+(:func:`bot.engine.load.governing_policy`). So the decision transaction, which reads the
+policy, is still the one place that checks eligibility. ``required_approvals`` is
 never touched: escalation adds people, it never lowers the bar.
 """
 
@@ -14,17 +15,11 @@ from bot.engine.deps import Deps
 from bot.engine.notify import dm_text, send_dms
 from bot.engine.render import render_request
 from bot.policy import Policy, describe_approvers
+from bot.policy.floor import escalated
 from bot.slack.client import SLACK_ERRORS
 from persistence import audit, reach
 
 log = logging.getLogger(__name__)
-
-
-def escalated(policy: Policy) -> Policy:
-    """``policy`` with ``escalate_to`` eligible too (anyone stays anyone)."""
-    if not policy.approvers:
-        return policy
-    return policy.model_copy(update={"approvers": (*policy.approvers, *policy.escalate_to)})
 
 
 async def escalate_due(deps: Deps) -> int:

@@ -12,7 +12,7 @@ from bot.engine.deps import Deps, thread_lock
 from bot.engine.post import config_of, sync_run
 from bot.engine.render import render_request
 from bot.engine.resume import resume_request
-from bot.errors import NotFound
+from bot.errors import InvalidInput, NotFound
 from persistence import audit, requests, runs
 from persistence.pool import DB_DOWN
 
@@ -57,12 +57,29 @@ async def start_run(
             actor=requested_by,
             detail={"graph": graph, "input": input},
         )
-    async with thread_lock(deps.pool, thread_id):
-        await compiled.ainvoke(input, config_of(thread_id))
+    try:
+        async with thread_lock(deps.pool, thread_id):
+            await compiled.ainvoke(input, config_of(thread_id))
+    except DB_DOWN:
+        raise
+    except Exception as exc:  # the graph cannot take this input: leave no run behind
+        log.exception("graph %s failed on its input; the run %s is discarded", graph, thread_id)
+        await _discard(deps, thread_id, error=f"{type(exc).__name__}: {exc}")
+        raise InvalidInput(
+            f"The graph {graph!r} cannot run with this input ({type(exc).__name__}).",
+            field="input",
+        ) from exc
     status = await sync_run(deps, thread_id)
     async with deps.pool.connection() as conn:
         open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]
     return RunStarted(thread_id, graph, status, open_ids)
+
+
+async def _discard(deps: Deps, thread_id: str, *, error: str) -> None:
+    async with deps.pool.connection() as conn:
+        await runs.delete_unstarted_run(conn, thread_id)
+        await audit.record(conn, "start_failed", thread_id=thread_id, reason=error[:2000])
+    await deps.checkpointer.adelete_thread(thread_id)
 
 
 async def after_decision(deps: Deps, decided: Decided) -> None:

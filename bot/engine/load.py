@@ -8,7 +8,9 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from bot.blocks.view import ActionView, RequestView, Vote
-from bot.policy import Policy
+from bot.policy import Policy, PolicyBook, describe_approvers, stricter
+from bot.policy.floor import escalated
+from bot.settings import Settings
 from graphs.models import Action, ApprovalRequest
 from persistence import requests
 
@@ -31,8 +33,36 @@ def request_model(row: Row) -> ApprovalRequest:
 
 
 def policy_model(row: Row) -> Policy:
-    """The policy resolved when the request was posted."""
+    """The request's policy as it stands (an edit may have tightened it since the post)."""
     return Policy.model_validate(row["policy"])
+
+
+def governing_policy(
+    book: PolicyBook, settings: Settings, context: Row, args_of: dict[int, dict[str, Any]]
+) -> Policy:
+    """The policy for the request's actions with the arguments ``args_of`` (approval id →
+    arguments): what the file and the graph's block say for those very arguments, and
+    never weaker than the policy the request was posted with.
+
+    ``context`` is a row of ``approval_context``: the stored request, graph and channel.
+    """
+    stored = request_model(context)
+    ids = [int(entry["id"]) for entry in context["args_of"]]
+    actions = [
+        action.model_copy(update={"args": args_of[i]})
+        for i, action in zip(ids, stored.actions, strict=True)
+    ]
+    defaults = Policy(
+        channel=context["run_channel"],
+        timeout_s=settings.approvals_timeout_s,
+        reminder_s=settings.approvals_reminder_s,
+    )
+    edited = stored.model_copy(update={"actions": actions})
+    resolved = book.resolve(defaults=defaults, graph=context["graph"], request=edited)
+    floor = Policy.model_validate(context["policy_initial"] or context["policy"])
+    both = stricter(floor, resolved)
+    # An escalated request stays escalated, whatever an edit's arguments resolve to.
+    return escalated(both) if context.get("escalated_at") is not None else both
 
 
 def action_as_it_stands(approval: Row) -> Action:
@@ -77,7 +107,9 @@ def _action_view(approval: Row, votes: list[Vote]) -> ActionView:
         args=current_args(approval),
         status=approval["status"],
         votes=votes,
-        reason=decision.get("reason"),  # a reject's reason, or the text of a response
+        # a reject's reason, or the text of a response; a cancel's "by" names who did it
+        reason=None if approval["status"] == "cancelled" else decision.get("reason"),
+        round=int(approval["round"]),
     )
 
 
@@ -112,6 +144,7 @@ async def load_view(
         required_approvals=policy.required_approvals,
         expires_at=row["expires_at"],
         note=note,
+        deciders=describe_approvers(policy) if row["policy_initial"] is not None else None,
         escalated=row.get("escalated_at") is not None,
         escalated_to=policy.escalate_to,
         waits=policy.on_timeout == "wait",

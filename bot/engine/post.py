@@ -11,6 +11,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from psycopg.types.json import Jsonb
 
+from bot.blocks.format import escape
 from bot.blocks.request import build_request_message
 from bot.engine.deps import Deps
 from bot.engine.load import load_view
@@ -195,8 +196,8 @@ async def finish_run(deps: Deps, thread_id: str, outcome: Any) -> None:
 def summarize(outcome: Any) -> str:
     """A one-line outcome: the state's ``status`` (and ``reason``) when it has one."""
     if isinstance(outcome, dict) and "status" in outcome:
-        text = f"*{outcome['status']}*"
+        text = f"*{escape(str(outcome['status']))}*"
         if outcome.get("reason"):
-            text += f" — {outcome['reason']}"
+            text += f" — {escape(str(outcome['reason']))}"
         return text
     return "done"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.blocks.version import Ref, parse_ref
 from bot.engine.decide import Decided, decide
 from bot.engine.deps import Deps
 from bot.engine.flow import after_decision
@@ -20,10 +21,14 @@ DB_DOWN_TEXT = (
     "⚠️ The approvals database is unavailable right now. "
     "Nothing was recorded: please try again in a minute."
 )
+NO_VERSION = (
+    "This button does not name a current version of any request (the message may be "
+    "out of date); nothing was changed."
+)
 
 
 def approval_id_of(body: dict[str, Any]) -> int | None:
-    """The approval id a button (or a menu option) carries: its value holds only the id.
+    """The approval id the Cancel menu option carries: its value holds only the id.
 
     Only a string of digits counts, so a forged ``true`` or ``1.0`` never names approval 1.
     """
@@ -35,6 +40,40 @@ def approval_id_of(body: dict[str, Any]) -> int | None:
     if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         return None
     return int(raw)
+
+
+def ref_of(body: dict[str, Any]) -> Ref | None:
+    """The approval and exact version a decision button names (``APPROVAL:ROUND:DIGEST``).
+
+    Anything else, an id alone included (a message drawn before versions), is None.
+    """
+    try:
+        raw = body["actions"][0].get("value")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return parse_ref(raw)
+
+
+def org_of(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The clicker's own team and enterprise ids, as Slack signed them (None: unknown).
+
+    The payload's ``enterprise`` is the clicker's only when its ``team`` is their team.
+    """
+    user, team_of, org = _obj(body, "user"), _obj(body, "team"), _obj(body, "enterprise")
+    team = _text(user.get("team_id")) or _text(team_of.get("id"))
+    enterprise = _text(user.get("enterprise_id"))
+    if enterprise is None and team is not None and team == _text(team_of.get("id")):
+        enterprise = _text(org.get("id")) or _text(team_of.get("enterprise_id"))
+    return team, enterprise
+
+
+def _obj(body: dict[str, Any], key: str) -> dict[str, Any]:
+    value = body.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def user_of(body: dict[str, Any]) -> str:
@@ -67,16 +106,27 @@ async def tell(deps: Deps, body: dict[str, Any], text: str) -> None:
 async def decide_or_explain(
     deps: Deps,
     body: dict[str, Any],
-    approval_id: int,
+    ref: Ref,
     *,
     kind: DecisionKind,
     args: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> Decided | str:
-    """Decide, or return the sentence explaining why not (already told nobody yet)."""
+    """Decide ``ref`` (an approval at the version the clicker saw), or return the sentence
+    explaining why not (already told nobody yet)."""
+    team, enterprise = org_of(body)
+    approval_id = ref.approval_id
     try:
         decided = await timed_decide(
-            deps, approval_id, user=user_of(body), kind=kind, args=args, reason=reason
+            deps,
+            approval_id,
+            user=user_of(body),
+            kind=kind,
+            version=ref.version,
+            args=args,
+            reason=reason,
+            team=team,
+            enterprise=enterprise,
         )
     except ApprovalError as exc:
         METRICS.inc("approvals_refusals_total", kind=kind)

@@ -1,8 +1,10 @@
 '''Approval policy: who may decide a request, how many must agree, and for how long.
 
 A policy is resolved per request from, lowest to highest: the settings defaults, the
-policy file named by ``APPROVALS_POLICY``, and the interrupt's own ``approval`` block
-(see :mod:`bot.policy.book` for the exact order and for batches of actions).
+policy file named by ``APPROVALS_POLICY``, and the interrupt's own ``approval`` block,
+which may only tighten the file (see :mod:`bot.policy.book` for the exact order and for
+batches of actions, :mod:`bot.policy.floor` for what tightening means). An edit is
+judged by the policy its new arguments resolve to, never by a weaker one.
 
 The policy file (TOML)
 ----------------------
@@ -31,7 +33,12 @@ field                       meaning                                             
 ``escalate_after_s``        seconds without a decision before escalating         none
 ``escalate_to``             users and groups who become eligible then, and are    ``[]``
                             mentioned (and DMed with ``notify = "dm"``)
+``external_users``          people of other workspaces or organisations (Slack    ``false``
+                            Connect) may decide
 ==========================  ====================================================  =========
+
+``[graphs.G]`` may also set ``graph_may_relax = true``: only then may the interrupt's
+``approval`` block loosen the file; otherwise it can only tighten it.
 
 .. code-block:: toml
 
@@ -86,6 +93,7 @@ from bot.policy.eligibility import (
     expand_approvers,
     mention,
 )
+from bot.policy.floor import stricter, tighten
 from bot.policy.loader import load_policy_file, parse_policy
 from bot.policy.model import Policy, PolicyPatch
 
@@ -106,4 +114,6 @@ __all__ = [
     "mention",
     "parse_conditions",
     "parse_policy",
+    "stricter",
+    "tighten",
 ]

@@ -12,7 +12,11 @@ the fields it names:
    applies, in this order — rules of ``[defaults]``, of the graph, of ``[actions.A]``,
    of ``[graphs.G.actions.A]``, each section's rules in file order — so a later match
    overrides an earlier one (write thresholds in ascending order);
-7. the interrupt's own ``approval`` block (invalid fields are ignored with a warning).
+7. the interrupt's own ``approval`` block (invalid fields are ignored with a warning),
+   which may only *tighten* what the file says: more approvals, fewer approvers (a
+   decider must be on both lists), fewer decisions, a shorter timeout, self-approval
+   or external users switched off, and a channel only where the file names none. With
+   ``graph_may_relax = true`` in ``[graphs.G]`` the block overrides the file outright.
 
 ``allowed_decisions`` is then narrowed to what the action itself accepts (an Agent
 Inbox ``config`` or a middleware ``review_config``), and a ``reminder_s`` not shorter
@@ -38,6 +42,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.policy.cel import CelCondition
+from bot.policy.floor import stricter, tighten
 from bot.policy.model import Policy, PolicyPatch, apply_patch, lenient_patch, ordered_decisions
 from graphs.models import Action, ApprovalRequest, DecisionKind
 
@@ -75,6 +80,8 @@ class GraphSection(Section):
     """``[graphs.G]``: a section plus per-action sections for that graph."""
 
     actions: dict[str, Section] = Field(default_factory=dict)
+    # The graph's own ``approval`` block may loosen the file (trusted graphs only).
+    graph_may_relax: bool = False
 
 
 class Resolution(BaseModel):
@@ -147,37 +154,43 @@ class PolicyBook(BaseModel):
     ) -> tuple[Policy, list[str]]:
         sections = self._sections(graph, action.name)
         policy = defaults
+        warnings: list[str] = []
+        pinned = any("channel" in section.patch.model_fields_set for section in sections)
         for section in sections:
             policy = apply_patch(policy, section.patch)
-        warnings: list[str] = []
         for section in sections:
             for rule in section.rules:
-                policy = _apply_rule(policy, rule, action, warnings)
-        policy = apply_patch(policy, approval)
+                policy, applied = _apply_rule(policy, rule, action, warnings)
+                pinned = pinned or (applied and "channel" in rule.patch.model_fields_set)
+        graph_section = self.graphs.get(graph)
+        if graph_section is not None and graph_section.graph_may_relax:
+            policy = apply_patch(policy, approval)
+        else:
+            policy = tighten(policy, approval, pinned_channel=pinned)
         fitted, fit_warnings = _fit_to_action(policy, action)
         return fitted, warnings + fit_warnings
 
 
-def _apply_rule(policy: Policy, rule: Rule, action: Action, warnings: list[str]) -> Policy:
-    """``policy`` after ``rule``; a rule that cannot be evaluated fails closed: whichever
-    of applying it or not is stricter (field by field, as for a batch) applies."""
+def _apply_rule(
+    policy: Policy, rule: Rule, action: Action, warnings: list[str]
+) -> tuple[Policy, bool]:
+    """``policy`` after ``rule``, and whether the rule applied. A rule that cannot be
+    evaluated fails closed: both outcomes at once, each field at its stricter."""
     matched = rule.matches(action.args)
     if matched is False:
-        return policy
+        return policy, False
     applied = apply_patch(policy, rule.patch)
     if matched:
-        return applied
+        return applied, True
     when = " && ".join(f"({condition})" for condition in rule.when)
     warnings.append(
         f"{CONDITION_UNEVALUATED}: action {action.name}: {when} cannot be evaluated for its "
         "arguments; the stricter outcome applies"
     )
-    stricter, _ = combine_policies([policy, applied])
-    # Never the union of two approver lists: their common ids, else the rule's own list.
-    if policy.approvers and applied.approvers:
-        common = tuple(a for a in applied.approvers if a in policy.approvers)
-        stricter = stricter.model_copy(update={"approvers": common or applied.approvers})
-    return stricter
+    both = stricter(policy, applied)
+    # The rule's channel and reminder period, as if it had matched.
+    as_matched = {"channel": applied.channel, "reminder_s": applied.reminder_s}
+    return both.model_copy(update=as_matched), True
 
 
 def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
@@ -225,8 +238,10 @@ def combine_policies(policies: Sequence[Policy]) -> tuple[Policy, list[str]]:
     combined = Policy(
         channel=strictest.channel,
         approvers=approvers,
+        also_approvers=tuple(group for policy in policies for group in policy.also_approvers),
         required_approvals=strictest.required_approvals,
         allow_self_approval=all(policy.allow_self_approval for policy in policies),
+        external_users=all(policy.external_users for policy in policies),
         timeout_s=min(policy.timeout_s for policy in policies),
         allowed_decisions=decisions or ("reject",),
         reminder_s=min(reminders) if reminders else None,

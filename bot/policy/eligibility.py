@@ -24,7 +24,14 @@ def describe_approvers(policy: Policy) -> str:
     """Who may decide, as Slack mrkdwn: ``<@U1>, <@U2> or <!subteam^S1>`` / anyone."""
     if not policy.approvers:
         return "anyone in the channel"
-    mentions = [mention(approver) for approver in policy.approvers]
+    text = _one_of(policy.approvers)
+    for group in policy.also_approvers:
+        text += f" who is also {_one_of(group)}"
+    return text
+
+
+def _one_of(approvers: Collection[str]) -> str:
+    mentions = [mention(approver) for approver in approvers]
     if len(mentions) == 1:
         return mentions[0]
     return f"{', '.join(mentions[:-1])} or {mentions[-1]}"
@@ -40,8 +47,15 @@ def expand_approvers(
     """
     if not policy.approvers:
         return None
+    users = _members(policy.approvers, group_members)
+    for group in policy.also_approvers:
+        users &= _members(group, group_members)
+    return users
+
+
+def _members(approvers: Collection[str], group_members: Mapping[str, Collection[str]]) -> set[str]:
     users: set[str] = set()
-    for approver in policy.approvers:
+    for approver in approvers:
         if approver.startswith("S"):
             users.update(group_members.get(approver, ()))
         else:
@@ -57,10 +71,12 @@ def check_can_decide(
     decision: DecisionKind,
     eligible_users: set[str] | None,
     already_approved_by: Collection[str],
+    external: bool = False,
 ) -> None:
     """Raise :class:`NotAllowed` if ``user`` may not make ``decision`` now; else return.
 
-    Refused, in this order: a decision the policy does not allow; approving (or editing)
+    Refused, in this order: a decision the policy does not allow; a user from another
+    workspace or organisation (``external``) unless ``external_users``; approving (or editing)
     one's own request unless ``allow_self_approval``; a user outside ``eligible_users``
     (None means anyone); approving twice. The requester may always reject, which
     withdraws the request.
@@ -69,6 +85,10 @@ def check_can_decide(
         allowed = " or ".join(kind.capitalize() for kind in policy.allowed_decisions)
         raise NotAllowed(
             f"{decision.capitalize()} is not allowed for this request; you can {allowed}."
+        )
+    if external and not policy.external_users:
+        raise NotAllowed(
+            "Only people of this workspace can decide this request; nothing was changed."
         )
     is_requester = requester is not None and user == requester
     if is_requester and decision == "reject":

@@ -95,12 +95,18 @@ def _tables(value: object, path: KeyPath, problems: Problems) -> dict[str, Any]:
 
 
 def _graph(table: dict[str, Any], path: KeyPath, problems: Problems) -> GraphSection:
-    section = _section(table, path, problems, extra=("actions",))
+    section = _section(table, path, problems, extra=("actions", "graph_may_relax"))
     actions = {
         name: _section(action, (*path, "actions", name), problems)
         for name, action in _tables(table.get("actions", {}), (*path, "actions"), problems).items()
     }
-    return GraphSection(patch=section.patch, rules=section.rules, actions=actions)
+    relax = table.get("graph_may_relax", False)
+    if not isinstance(relax, bool):
+        problems.append(((*path, "graph_may_relax"), f"must be true or false, got {relax!r}"))
+        relax = False
+    return GraphSection(
+        patch=section.patch, rules=section.rules, actions=actions, graph_may_relax=relax
+    )
 
 
 def _section(

@@ -50,8 +50,13 @@ class Policy(BaseModel):
     channel: ChannelRef | None = None
     # Empty means anyone in the channel may decide.
     approvers: tuple[ApproverId, ...] = ()
+    # A decider must also be on each of these lists: what remains when two layers (the
+    # file and the graph, or the request and its edit) both name approvers.
+    also_approvers: tuple[tuple[ApproverId, ...], ...] = ()
     required_approvals: int = Field(default=1, ge=1)
     allow_self_approval: bool = False
+    # People of other workspaces or organisations (Slack Connect) may decide.
+    external_users: bool = False
     timeout_s: int = Field(default=DEFAULT_TIMEOUT_S, gt=0)
     allowed_decisions: tuple[DecisionKind, ...] = Field(default=ALL_DECISIONS, min_length=1)
     # The period between reminders; None: one reminder when three quarters have passed.
@@ -68,6 +73,11 @@ class Policy(BaseModel):
     @classmethod
     def _distinct_approvers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _dedupe(value)
+
+    @field_validator("also_approvers")
+    @classmethod
+    def _distinct_lists(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        return tuple(dict.fromkeys(_dedupe(group) for group in value if group))
 
     @field_validator("allowed_decisions")
     @classmethod
@@ -87,6 +97,7 @@ class PolicyPatch(BaseModel):
     timeout_s: int | None = Field(default=None, gt=0)
     allowed_decisions: list[DecisionKind] | None = Field(default=None, min_length=1)
     reminder_s: int | None = Field(default=None, gt=0)
+    external_users: bool | None = None
     reminders: int | None = Field(default=None, ge=0)
     notify: Notify | None = None
     escalate_after_s: int | None = Field(default=None, gt=0)

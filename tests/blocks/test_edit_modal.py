@@ -155,7 +155,7 @@ def test_elements_follow_the_types() -> None:
     assert kinds["ok"]["initial_option"]["value"] == "false"
     assert kinds["to"]["multiline"] is False and kinds["body"]["multiline"] is True
     assert kinds["meta"]["initial_value"] == '{\n  "a": 1\n}'
-    assert view["private_metadata"] == "7" and view["callback_id"] == "edit_submit"
+    assert view["private_metadata"].startswith("7:1:") and view["callback_id"] == "edit_submit"
     assert view["submit"]["text"] == "Approve edit" and view["close"]["text"] == "Cancel"
 
 

@@ -27,7 +27,7 @@ def test_reject_modal() -> None:
     view = build_reason_modal(approval_id=9, kind="reject", action=ACTION)
     View(**view).validate_json()
     View(**view).to_dict()
-    assert view["callback_id"] == "reject_submit" and view["private_metadata"] == "9"
+    assert view["callback_id"] == "reject_submit" and view["private_metadata"].startswith("9:1:")
     assert view["submit"]["text"] == "Reject" and view["close"]["text"] == "Cancel"
     assert field(view)["optional"] is True and field(view)["element"]["multiline"] is True
     assert field(view)["label"]["text"] == "Reason (optional)"

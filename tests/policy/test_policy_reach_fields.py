@@ -9,6 +9,7 @@ import pytest
 
 from bot.errors import ConfigError
 from bot.policy import Policy, PolicyBook, combine_policies, load_policy_file, parse_policy
+from bot.policy.floor import escalated, stricter
 from bot.policy.model import POLICY_FIELDS
 from graphs.models import Action, ApprovalRequest
 
@@ -55,17 +56,58 @@ def test_a_bad_value_stops_the_start_naming_file_line_field(
     assert f"policy.toml:3: graphs.pay.{field}" in raised.value.message
 
 
-def test_the_approval_block_sets_them_too() -> None:
+def test_a_trusted_graph_block_sets_them_all() -> None:
+    book = parse_policy("[graphs.g]\ngraph_may_relax = true\n")
     request = one(notify="dm", escalate_after_s=60, escalate_to=["U0BOSS"], on_timeout="wait",
                   reminders=2, reminder_s=30)
-    policy = PolicyBook().resolve(defaults=SETTINGS, graph="g", request=request)
+    policy = book.resolve(defaults=SETTINGS, graph="g", request=request)
     assert (policy.notify, policy.escalate_after_s, policy.escalate_to) == ("dm", 60, ("U0BOSS",))
     assert (policy.on_timeout, policy.reminders, policy.reminder_s) == ("wait", 2, 30)
 
 
+FILE = """
+[graphs.g]
+escalate_after_s = 900
+escalate_to = ["U0BOSS", "U0LEAD"]
+reminders = 2
+"""
+
+
+def test_any_other_graph_block_only_tightens_reach() -> None:
+    book = parse_policy(FILE)
+    sneaky = one(on_timeout="wait", escalate_to=["U0MALLORY", "U0LEAD"], escalate_after_s=1800,
+                 reminders=0, notify="dm")
+    policy = book.resolve(defaults=SETTINGS, graph="g", request=sneaky)
+    assert policy.on_timeout == "reject"  # waiting forever is laxer: not from the graph
+    assert policy.escalate_to == ("U0LEAD",)  # nobody new becomes eligible through escalation
+    assert policy.escalate_after_s == 900  # later is laxer
+    assert policy.reminders == 2 and policy.notify == "dm"  # fewer is laxer; louder is fine
+    sooner = book.resolve(defaults=SETTINGS, graph="g", request=one(escalate_after_s=60))
+    assert sooner.escalate_after_s == 60
+
+
+def test_an_edit_keeps_the_louder_and_sooner_of_both() -> None:
+    floor = Policy(escalate_after_s=900, escalate_to=("U0A",), on_timeout="wait")
+    other = Policy(escalate_after_s=300, escalate_to=("U0B",), notify="dm", reminders=2)
+    both = stricter(floor, other)
+    assert (both.escalate_after_s, both.escalate_to) == (300, ("U0A", "U0B"))
+    assert (both.on_timeout, both.notify, both.reminders) == ("reject", "dm", 2)
+
+
+def test_escalation_adds_people_to_every_list_and_never_lowers_the_bar() -> None:
+    policy = Policy(approvers=("U0A",), also_approvers=(("U0A", "S0X"),), required_approvals=2,
+                    escalate_to=("U0BOSS",))
+    up = escalated(policy)
+    assert up.approvers == ("U0A", "U0BOSS") and up.also_approvers == (("U0A", "S0X", "U0BOSS"),)
+    assert up.required_approvals == 2
+    anyone = Policy(escalate_to=("U0BOSS",))
+    assert escalated(anyone).approvers == ()  # anyone may decide already
+
+
 def test_waiting_keeps_a_reminder_period_longer_than_the_timeout() -> None:
-    waits = one(on_timeout="wait", reminder_s=7200)
-    assert PolicyBook().resolve(defaults=SETTINGS, graph="g", request=waits).reminder_s == 7200
+    book = parse_policy('[graphs.g]\non_timeout = "wait"\n')
+    waits = one(reminder_s=7200)
+    assert book.resolve(defaults=SETTINGS, graph="g", request=waits).reminder_s == 7200
     rejects = one(reminder_s=7200)
     assert PolicyBook().resolve(defaults=SETTINGS, graph="g", request=rejects).reminder_s is None
 

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from bot.policy import Policy, PolicyBook, load_policy_file, parse_policy
+from bot.errors import ConfigError
+from bot.policy import (
+    Policy,
+    PolicyBook,
+    expand_approvers,
+    load_policy_file,
+    parse_policy,
+    stricter,
+)
 from graphs.models import Action, ApprovalRequest, DecisionKind
 
 SETTINGS = Policy(channel="C0SETTINGS", timeout_s=86_400)
@@ -134,24 +142,71 @@ def test_three_approvers_rule_also_sets_approvers(book: PolicyBook) -> None:
     assert resolved.approvers == ("S0FINANCE", "U0CFO")
 
 
-def test_approval_block_overrides_everything(book: PolicyBook) -> None:
+def test_approval_block_only_tightens_the_file(book: PolicyBook) -> None:
     block = {"channel": "C0BLOCK", "required_approvals": 4, "timeout_s": 60, "approvers": []}
     pay = request(("pay", {"amount": 2_000_000}), approval=block)
     resolved = book.resolve(defaults=SETTINGS, graph="payments", request=pay)
+    # more approvals and a shorter timeout count; the file's channel and approvers stay
     assert (resolved.channel, resolved.required_approvals, resolved.timeout_s) == (
-        "C0BLOCK",
+        "C0ANYPAY",
         4,
         60,
     )
-    assert resolved.approvers == ()
+    assert resolved.approvers == ("S0FINANCE", "U0CFO")
     assert resolved.reminder_s is None  # 600 s before a 60 s expiry cannot be honoured
+
+
+def test_approval_block_cannot_weaken_the_file(book: PolicyBook) -> None:
+    block = {
+        "required_approvals": 1,
+        "timeout_s": 999_999,
+        "allow_self_approval": True,
+        "allowed_decisions": ["approve", "edit", "reject"],
+        "external_users": True,
+    }
+    pay = request(("pay", {"amount": 20_000}), approval=block)
+    resolved = book.resolve(defaults=SETTINGS, graph="payments", request=pay)
+    assert resolved.required_approvals == 2  # the file's rule
+    assert resolved.timeout_s == 900 and resolved.allowed_decisions == ("approve", "reject")
+    assert resolved.external_users is False
+    # the graph section allows self-approval; the block keeps it, it cannot add it elsewhere
+    other = book.resolve(defaults=SETTINGS, graph="other", request=pay)
+    assert other.allow_self_approval is False and other.required_approvals == 1
+
+
+def test_approval_block_approvers_must_also_be_file_approvers(book: PolicyBook) -> None:
+    pay = request(("refund", {"amount": 5}), approval={"approvers": ["UMALLORY", "U0CFO"]})
+    resolved = book.resolve(defaults=SETTINGS, graph="payments", request=pay)
+    assert resolved.approvers == ("UMALLORY", "U0CFO")
+    assert resolved.also_approvers == (("S0FINANCE",),)
+    assert expand_approvers(resolved, group_members={"S0FINANCE": ["U0CFO", "UBOB"]}) == {"U0CFO"}
+
+
+def test_graph_may_relax_lets_the_block_loosen_that_graph_only() -> None:
+    book = parse_policy(
+        "[defaults]\nrequired_approvals = 2\napprovers = [\"U0BOSS\"]\n"
+        "[graphs.trusted]\ngraph_may_relax = true\n"
+    )
+    block = {"required_approvals": 1, "approvers": ["U0ANY"], "channel": "C0BLOCK"}
+    pay = request(("pay", {}), approval=block)
+    relaxed = book.resolve(defaults=SETTINGS, graph="trusted", request=pay)
+    assert (relaxed.required_approvals, relaxed.approvers, relaxed.channel) == (
+        1, ("U0ANY",), "C0BLOCK")
+    strict = book.resolve(defaults=SETTINGS, graph="other", request=pay)
+    assert (strict.required_approvals, strict.channel) == (2, "C0BLOCK")  # no file channel
+    assert expand_approvers(strict, group_members={}) == set()  # nobody is on both lists
+
+
+def test_graph_may_relax_must_be_a_boolean() -> None:
+    with pytest.raises(ConfigError, match="graph_may_relax: must be true or false"):
+        parse_policy('[graphs.g]\ngraph_may_relax = "yes"\n')
 
 
 def test_invalid_approval_block_fields_are_ignored_with_warnings(book: PolicyBook) -> None:
     block = {"required_approvals": 0, "timeout_s": "soon", "colour": "red", "channel": "C0OK"}
     blocked = request(("x", {}), approval=block)
     resolution = book.explain(defaults=SETTINGS, graph="other", request=blocked)
-    assert resolution.policy.channel == "C0OK"
+    assert resolution.policy.channel == "C0OTHER"  # valid, but the file pins the channel
     assert resolution.policy.required_approvals == 1
     assert resolution.policy.timeout_s == 7200
     joined = "\n".join(resolution.warnings)
@@ -205,3 +260,23 @@ def test_batch_approvers_intersect_and_anyone_adds_no_restriction() -> None:
     assert resolution.policy.approvers == ("U02",)
     assert resolution.policy.allow_self_approval is False
     assert resolution.warnings == ()
+
+
+def test_an_edited_request_needs_both_policies_at_once() -> None:
+    posted = Policy(approvers=("S0FINANCE",), required_approvals=1, timeout_s=7200)
+    edited = Policy(
+        approvers=("U0CFO",),
+        required_approvals=2,
+        timeout_s=86_400,
+        allowed_decisions=("approve", "reject"),
+        allow_self_approval=True,
+        external_users=True,
+    )
+    both = stricter(posted, edited)
+    assert (both.required_approvals, both.timeout_s) == (2, 7200)
+    assert both.allowed_decisions == ("approve", "reject")
+    assert not both.allow_self_approval and not both.external_users
+    members = {"S0FINANCE": ["U0CFO", "U0BOB"]}
+    assert expand_approvers(both, group_members=members) == {"U0CFO"}
+    # an edit back to arguments the posted policy covers needs no less than it did
+    assert stricter(posted, Policy()) == posted

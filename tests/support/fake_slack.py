@@ -44,12 +44,26 @@ class FakeSlack:
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds
     delay_plan: dict[str, list[float]] = field(default_factory=dict)  # per call, in order
+    team_id: str = "T111"  # what auth.test answers
+    enterprise_id: str | None = None
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     url: str = ""
 
     def of(self, method: str) -> list[dict[str, Any]]:
         """The params of every successful call to ``method``, in order."""
         return [c.params for c in self.calls if c.method == method]
+
+    def button_value(self, approval_id: int) -> str | None:
+        """The value of the approval's buttons in the latest message that shows them."""
+        for call in reversed(self.calls):
+            if call.method not in ("chat.postMessage", "chat.update"):
+                continue
+            for block in call.params.get("blocks") or []:
+                for element in block.get("elements") or []:
+                    value = element.get("value") if isinstance(element, dict) else None
+                    if isinstance(value, str) and value.startswith(f"{approval_id}:"):
+                        return value
+        return None
 
     def fail(self, method: str, status: int, count: int, retry_after: int = 1) -> None:
         """Answer the next ``count`` calls to ``method`` with ``status`` (0 drops them)."""
@@ -98,7 +112,12 @@ class FakeSlack:
             "chat.postEphemeral": lambda p: {"message_ts": f"1700000001.{next(self._ts):06d}"},
             "views.open": lambda p: {"view": {"id": "V123", **_json(p.get("view"))}},
             "usergroups.users.list": lambda p: {"users": self.usergroups.get(p["usergroup"], [])},
-            "auth.test": lambda p: {"user_id": "UBOT", "team_id": "T111", "bot_id": "B111"},
+            "auth.test": lambda p: {
+                "user_id": "UBOT",
+                "team_id": self.team_id,
+                "bot_id": "B111",
+                **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
+            },
             "apps.connections.open": lambda p: {"url": self.socket_url},
         }
         return {"ok": True, **handlers.get(method, lambda p: {})(params)}

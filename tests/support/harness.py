@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.blocks.version import Version, encode_ref, parse_ref
 from bot.engine.deps import Deps
 from bot.engine.flow import RunStarted, start_run
 
@@ -35,16 +36,35 @@ def click_payload(
     user: str,
     channel: str = "C0APPROVALS",
     message_ts: str = "1700000000.000001",
+    value: str | None = None,
 ) -> dict[str, Any]:
-    """A block_actions payload shaped like Slack's, for one of our buttons."""
+    """A block_actions payload shaped like Slack's, for one of our buttons.
+
+    ``value`` is the button's value (``APPROVAL:ROUND:DIGEST``, see
+    :func:`button_value`); it defaults to the bare id, which names no version.
+    """
     payload = sample("block_actions__bolt_async_test_block_actions.json")
     payload["user"]["id"] = user
     payload["channel"]["id"] = channel
     payload["container"].update(channel_id=channel, message_ts=message_ts, is_ephemeral=False)
     payload["actions"][0].update(
-        action_id=kind, block_id=f"decide:{approval_id}", value=str(approval_id)
+        action_id=kind,
+        block_id=f"decide:{approval_id}",
+        value=value if value is not None else str(approval_id),
     )
     return payload
+
+
+SELECT_VERSION = "SELECT round, args FROM approvals WHERE id = %s"
+
+
+async def button_value(conn: Any, approval_id: int) -> str:
+    """The value the approval's buttons carry right now (its current version)."""
+    cur = await conn.execute(SELECT_VERSION, (approval_id,))
+    row = await cur.fetchone()
+    if row is None:
+        return str(approval_id)
+    return encode_ref(approval_id, row["round"], row["args"])
 
 
 def view_payload(view: dict[str, Any], values: dict[str, Any], *, user: str) -> dict[str, Any]:
@@ -81,9 +101,27 @@ class Harness:
         body = interaction_body(payload)
         return await self.post_slack(body, sign(body))
 
-    async def click(self, kind: str, approval_id: int | str, *, user: str) -> tuple[int, str]:
-        """Click one of our buttons as ``user``."""
-        return await self.send(click_payload(kind, approval_id, user=user))
+    async def click(
+        self, kind: str, approval_id: int | str, *, user: str, value: str | None = None
+    ) -> tuple[int, str]:
+        """Click one of our buttons as ``user``, on the version the message shows now
+        (or on ``value``: an older button, a forged one). Cancel's menu carries the id."""
+        if value is None and kind == "cancel":
+            value = str(approval_id)
+        if value is None and isinstance(approval_id, int):
+            value = await self.value_of(approval_id)
+        return await self.send(click_payload(kind, approval_id, user=user, value=value))
+
+    async def version_of(self, approval_id: int) -> Version:
+        """The approval's current version, for calling the engine's ``decide`` directly."""
+        ref = parse_ref(await self.value_of(approval_id))
+        assert ref is not None, approval_id
+        return ref.version
+
+    async def value_of(self, approval_id: int) -> str:
+        """The value of the approval's buttons at its current version."""
+        async with self.deps.pool.connection() as conn:
+            return await button_value(conn, approval_id)
 
     async def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str) -> Any:
         """Submit a modal; returns the JSON answer (``{}`` when it simply closes)."""

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psycopg
+from psycopg.rows import dict_row
 
 from bot.engine.deps import Deps
 from bot.runtime import open_deps
@@ -21,7 +23,7 @@ from bot.runtime import open_deps
 from support.config import TEST_GRAPHS, make_settings
 from support.fake_slack import FakeSlack
 from support.graphs import CREATE as CREATE_SIDE_EFFECTS
-from support.harness import click_payload
+from support.harness import button_value, click_payload
 from support.signing import SIGNING_SECRET, interaction_body, sign
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -121,8 +123,17 @@ class Procs:
             return 0
 
     async def click(self, served: Served, kind: str, approval_id: int, *, user: str) -> int:
-        """A signed button click sent to ``served``; returns the HTTP status."""
-        body = interaction_body(click_payload(kind, approval_id, user=user))
+        """A signed button click (on the current version) sent to ``served``; returns the
+        HTTP status."""
+        value: str | None
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                self.database_url, row_factory=dict_row
+            ) as conn:
+                value = await button_value(conn, approval_id)
+        except psycopg.OperationalError:  # Postgres is down: the button the message shows
+            value = self.fake.button_value(approval_id)
+        body = interaction_body(click_payload(kind, approval_id, user=user, value=value))
         async with self.http.post(
             f"{served.url}/slack/events", data=body.encode(), headers=sign(body)
         ) as resp:

@@ -9,6 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.engine.close import close_request
 from bot.engine.deps import Deps
+from bot.errors import NotAllowed
 from bot.listeners.common import (
     DB_DOWN,
     DB_DOWN_TEXT,
@@ -46,6 +47,9 @@ async def handle_cancel(deps: Deps, body: dict[str, Any]) -> None:
             actor=user,
             reason="cancelled by the requester",  # the outcome line names them
         )
+    except NotAllowed:  # close_request checks the requester again, under the lock
+        await tell(deps, body, NOT_YOURS)
+        return
     except DB_DOWN:
         await tell(deps, body, DB_DOWN_TEXT)
         return

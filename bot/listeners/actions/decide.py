@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.engine.deps import Deps
-from bot.listeners.common import approval_id_of, decide_or_explain, follow_up, tell
+from bot.listeners.common import NO_VERSION, decide_or_explain, follow_up, ref_of, tell
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -16,11 +16,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     async def handle_approve(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        approval_id = approval_id_of(body)
-        if approval_id is None:
-            await tell(deps, body, "This button carries no approval id; nothing was changed.")
+        ref = ref_of(body)
+        if ref is None:
+            await tell(deps, body, NO_VERSION)
             return
-        result = await decide_or_explain(deps, body, approval_id, kind="approve")
+        result = await decide_or_explain(deps, body, ref, kind="approve")
         if isinstance(result, str):
             await tell(deps, body, result)
             return

@@ -10,9 +10,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.edit_modal import build_edit_modal
 from bot.blocks.reason_modal import build_reason_modal
+from bot.engine.decide import changed_text, current_version
 from bot.engine.deps import Deps
 from bot.engine.load import action_as_it_stands
-from bot.listeners.common import DB_DOWN, DB_DOWN_TEXT, approval_id_of, tell
+from bot.listeners.common import DB_DOWN, DB_DOWN_TEXT, NO_VERSION, ref_of, tell
 from persistence import requests
 
 EXPIRED_TRIGGER = ("expired_trigger_id", "trigger_expired")
@@ -20,13 +21,20 @@ EXPIRED_TEXT = "⌛ Slack took too long to open the form. Please click the butto
 
 
 async def _open(deps: Deps, body: dict[str, Any], kind: str) -> None:
-    approval_id = approval_id_of(body)
-    if approval_id is None:
-        await tell(deps, body, "This button carries no approval id; nothing was changed.")
+    ref = ref_of(body)
+    if ref is None:
+        await tell(deps, body, NO_VERSION)
         return
+    approval_id = ref.approval_id
     try:
         async with deps.pool.connection() as conn:
             approval = await requests.get_approval(conn, approval_id)
+            if approval is not None and current_version(approval) != ref.version:
+                request = await requests.get_request(conn, int(approval["request_id"]))
+                assert request is not None
+                text = await changed_text(deps, request["channel"], request["message_ts"])
+                await tell(deps, body, text)
+                return
     except DB_DOWN:
         await tell(deps, body, DB_DOWN_TEXT)
         return
@@ -34,10 +42,13 @@ async def _open(deps: Deps, body: dict[str, Any], kind: str) -> None:
         await tell(deps, body, "This request was already answered; nothing was changed.")
         return
     action = action_as_it_stands(approval)
+    round_ = int(approval["round"])
     if kind == "edit":
-        view = build_edit_modal(approval_id=approval_id, action=action)
+        view = build_edit_modal(approval_id=approval_id, action=action, round_=round_)
     else:
-        view = build_reason_modal(approval_id=approval_id, kind=kind, action=action)  # type: ignore[arg-type]
+        view = build_reason_modal(
+            approval_id=approval_id, kind=kind, action=action, round_=round_  # type: ignore[arg-type]
+        )
     try:
         await deps.slack.views_open(trigger_id=body.get("trigger_id", ""), view=view)
     except SlackApiError as exc:

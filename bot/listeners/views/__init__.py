@@ -18,9 +18,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.blocks.edit_modal import parse_edit_submission
 from bot.blocks.notice_modal import build_notice_modal
 from bot.blocks.reason_modal import parse_reason
+from bot.blocks.version import Ref, parse_ref
+from bot.engine.decide import current_version
 from bot.engine.deps import Deps
 from bot.engine.load import action_as_it_stands
-from bot.errors import ApprovalError, InvalidEdit, NotFound
+from bot.errors import ApprovalError, InvalidEdit, NotFound, Stale
 from bot.listeners.common import DB_DOWN, DB_DOWN_TEXT, decide_or_explain, follow_up
 from graphs.models import DecisionKind
 from persistence import requests
@@ -42,28 +44,35 @@ def _first_input(view: dict[str, Any]) -> str:
 
 async def _read(
     deps: Deps, view: dict[str, Any], kind: DecisionKind
-) -> tuple[int, dict[str, Any] | None, str | None]:
-    """The approval id and the edited args or the reason; raises ApprovalError."""
-    metadata = view.get("private_metadata")
-    if not isinstance(metadata, str) or not metadata.isdigit():
+) -> tuple[Ref, dict[str, Any] | None, str | None]:
+    """The approval and version the form was opened on, and the edited args or the reason;
+    raises ApprovalError. ``private_metadata`` comes back from the client: it is parsed
+    strictly, and the decision transaction checks the version again."""
+    ref = parse_ref(view.get("private_metadata"))
+    if ref is None:
         raise NotFound("This form is not linked to a request.")
-    approval_id = int(metadata)
     values = (view.get("state") or {}).get("values") or {}
     if kind != "edit":
-        return approval_id, None, parse_reason(values)
+        return ref, None, parse_reason(values)
     async with deps.pool.connection() as conn:
-        approval = await requests.get_approval(conn, approval_id)
+        approval = await requests.get_approval(conn, ref.approval_id)
     if approval is None:
         raise NotFound("This request no longer exists.")
+    if current_version(approval) != ref.version:
+        raise Stale(
+            "This request changed since you opened this form; nothing was recorded.",
+            channel=None,
+            ts=None,
+        )
     action = action_as_it_stands(approval)
-    return approval_id, parse_edit_submission(action=action, state_values=values), None
+    return ref, parse_edit_submission(action=action, state_values=values), None
 
 
 async def _submit(deps: Deps, ack: AsyncAck, body: dict[str, Any], kind: DecisionKind) -> None:
     view = body.get("view") or {}
     where = _first_input(view)
     try:
-        approval_id, args, reason = await _read(deps, view, kind)
+        ref, args, reason = await _read(deps, view, kind)
     except InvalidEdit as exc:
         await ack(response_action="errors", errors=exc.errors)
         return
@@ -74,7 +83,7 @@ async def _submit(deps: Deps, ack: AsyncAck, body: dict[str, Any], kind: Decisio
         await ack(response_action="errors", errors={where: DB_DOWN_TEXT})
         return
     deciding = asyncio.ensure_future(
-        decide_or_explain(deps, body, approval_id, kind=kind, args=args, reason=reason)
+        decide_or_explain(deps, body, ref, kind=kind, args=args, reason=reason)
     )
     done, _ = await asyncio.wait({deciding}, timeout=SUBMIT_BUDGET_S)
     if not done:
@@ -85,7 +94,7 @@ async def _submit(deps: Deps, ack: AsyncAck, body: dict[str, Any], kind: Decisio
         if done:
             await ack(response_action="errors", errors={where: result[:150]})
         else:
-            log.info("late refusal of approval %s: %s", approval_id, result)
+            log.info("late refusal of approval %s: %s", ref.approval_id, result)
         return
     if done:
         await ack()
