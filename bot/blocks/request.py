@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.approve_all import approve_all_block
 from bot.blocks.compact import compact_action_blocks
 from bot.blocks.format import clip, date_token, escape, mention
 from bot.blocks.headline import current_title
@@ -64,6 +65,9 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
             _action_blocks(action, required=view.required_approvals, numbered=i if many else None)
         )
     tail: list[dict[str, Any]] = []
+    everything = approve_all_block(view)
+    if everything is not None:
+        tail.append(everything)
     meta = f"Requested by {mention(view.requested_by)} · graph `{escape(view.graph)}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
