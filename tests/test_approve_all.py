@@ -1,4 +1,4 @@
-"""Approve all: one click approves each call of a batch, each checked and audited alone."""
+"""Approve all on a batch, and Respond's text modal: one click, each call decided alone."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.blocks.approve_all import approve_all_block, parse_refs
 from bot.blocks.request import build_request_message
 from bot.blocks.version import encode_ref
 
-from support.harness import Harness, click_payload, eventually
+from support.harness import Harness, click_payload, eventually, reason_values
 
 
 @pytest.fixture
@@ -110,3 +110,24 @@ def test_shown_only_when_every_waiting_call_allows_approve() -> None:
     assert approve_all_block(request_view([two[0], no_approve])) is None
     one_left = [action_view(1, status="approved"), action_view(2)]
     assert approve_all_block(request_view(one_left)) is None
+
+
+@pytest.mark.policy(
+    '[graphs.inbox]\nallowed_decisions = ["approve", "edit", "reject", "respond"]\n'
+)
+async def test_agent_inbox_respond_opens_a_text_modal_and_resumes_with_the_text(
+    harness: Harness,
+) -> None:
+    started = await harness.start("inbox", {"path": "/tmp/old.log"})
+    (post,) = harness.fake.of("chat.postMessage")
+    row = next(b for b in post["blocks"] if b["type"] == "actions")
+    assert "respond" in [e["action_id"] for e in row["elements"]]
+    (approval_id,) = await harness.approval_ids(started.thread_id)
+    view = await harness.open_form("respond", approval_id, user="UALICE")
+    assert view["callback_id"] == "respond_submit"
+    answer = await harness.submit(view, reason_values(view, "archive it"), user="UALICE")
+    assert answer == {}
+    await harness.wait_done(started.thread_id)
+    state = await harness.graph_state("inbox", started.thread_id)
+    assert state.values["response"] == {"type": "response", "args": "archive it"}
+    assert state.values["status"] == "answered"

@@ -203,3 +203,4 @@ async def test_click_on_decided_request_says_already(harness: Harness) -> None:
         started.thread_id,
     )
     assert resumed[0]["n"] == 1
+
