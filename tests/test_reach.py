@@ -242,3 +242,55 @@ async def test_on_timeout_reject_is_the_default(harness: Harness, clock: Clock) 
     assert await harness.run_status(thread_id) == "done"
     state = await harness.graph_state("counting", thread_id)
     assert state.values["decision"]["action"] == "reject"
+
+
+@pytest.mark.policy("""
+[graphs.counting]
+approvers = ["UALICE", "UBOB"]
+
+[[graphs.counting.rules]]
+when = 'payee.country != "US"'
+required_approvals = 2
+""")
+async def test_a_condition_that_cannot_be_evaluated_fails_closed_and_is_audited(
+    harness: Harness, clock: Clock
+) -> None:
+    thread_id, approval_id = await start(harness)  # its arguments have no payee
+    rows = await harness.rows("SELECT policy FROM requests")
+    assert rows[0]["policy"]["required_approvals"] == 2
+    audit = await harness.rows(
+        "SELECT detail FROM audit_log WHERE event = 'requested' AND thread_id = %s", thread_id
+    )
+    (warning,) = audit[0]["detail"]["policy_warnings"]
+    assert "cannot be evaluated" in warning and "payee.country" in warning
+    await harness.click("approve", approval_id, user="UALICE")
+    await eventually(lambda: _votes(harness, 1))
+    assert await harness.run_status(thread_id) == "waiting"
+
+
+async def _votes(harness: Harness, n: int) -> bool:
+    rows = await harness.rows("SELECT count(*) AS n FROM votes")
+    return int(rows[0]["n"]) >= n
+
+
+@pytest.mark.policy(ESCALATE)
+async def test_an_escalated_request_stays_escalated_through_an_edit(
+    harness: Harness, clock: Clock
+) -> None:
+    thread_id, approval_id = await start(harness)
+    clock.advance(901)
+    await sweep_once(harness.deps, grace_s=0)
+    view = await harness.open_form("edit", approval_id, user="UBOSS")
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] == "input":
+            element = block["element"]
+            value = "3" if "mount" in block["label"]["text"] else element.get("initial_value")
+            values[block["block_id"]] = {element["action_id"]: {"type": element["type"],
+                                                                 "value": value}}
+    answer = await harness.submit(view, values, user="UBOSS")
+    assert answer.get("response_action") != "errors", answer
+    await harness.wait_done(thread_id)
+    state = await harness.graph_state("counting", thread_id)
+    assert state.values["decision"]["decided_by"] == ["UBOSS"]
+    assert state.values["decision"]["args"]["amount"] == 3
