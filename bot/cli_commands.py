@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import signal
+import sys
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -90,6 +91,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             deps, args.graph, run_input, channel=channel, requested_by=args.requested_by
         )
     print(dump(started.as_json()) if args.json else started.thread_id)
+    if started.error:
+        # The run was recorded (its thread id is printed) but nobody will be asked.
+        print(f"error: run {started.thread_id} failed: {started.error}", file=sys.stderr)
+        return 3
     return 0
 
 

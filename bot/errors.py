@@ -56,3 +56,11 @@ class Unavailable(ApprovalError):
 
 class ConfigError(ApprovalError):
     """Settings or a policy file are invalid; raised at start with what to fix."""
+
+
+class Unrepresentable(ApprovalError):
+    """An interrupt value holds something that has no JSON form to store and show."""
+
+
+class SlackRefused(ApprovalError):
+    """Slack refused a call for good (``channel_not_found``, ``invalid_auth``, …)."""

@@ -31,6 +31,14 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "approvals_resume_failures_total": ("Resume attempts that raised.", ()),
     "approvals_requests_posted_total": ("Requests posted to Slack.", ()),
     "approvals_expired_total": ("Requests that timed out.", ()),
+    "approvals_resume_attempts_total": ("Executions of a resume started (audited too).", ()),
+    "approvals_lease_busy_total": ("Resumes deferred: a live owner held the thread.", ()),
+    "approvals_lease_lost_total": ("Resumes stopped: their thread's lease was taken.", ()),
+    "approvals_sweep_errors_total": ("Sweeper rows or passes that raised.", ("chore",)),
+    "approvals_sweep_rows_failed_total": ("Rows the sweeper gave up on.", ("chore",)),
+    "approvals_post_failures_total": ("Failed posts, by Slack error.", ("error",)),
+    "approvals_runs_failed_total": ("Runs failed visibly (bad value, Slack refusal).", ()),
+    "approvals_usergroup_failures_total": ("usergroups.users.list calls that failed.", ()),
 }
 HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "approvals_ack_seconds": ("From a Slack request's arrival to its ack.", ("type",)),

@@ -65,6 +65,7 @@ async def open_deps(settings: Settings, *, run_migrations: bool = True) -> Async
             policies=policies,
             approvers=ApproverDirectory(slack),
             resume_slots=asyncio.Semaphore(max(1, settings.approvals_pool_size // 2 - 1)),
+            lease_ttl_s=settings.approvals_lease_s,
         )
         await deps.workspace.load(slack)
         yield deps

@@ -10,8 +10,10 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
 
 from bot.app import build_bolt_app
+from bot.engine.deps import Inflight
 from bot.metrics import METRICS, slack_kind
 from bot.runtime import open_deps
 from bot.settings import Settings
@@ -68,15 +70,34 @@ async def _dispatch(request: web.Request, kind: list[str]) -> web.StreamResponse
     return await to_aiohttp_response(bolt_response)
 
 
+def track_listeners(bolt: AsyncApp, inflight: Inflight) -> None:
+    """Run every Bolt listener as tracked in-flight work, so a graceful shutdown waits.
+
+    Bolt runs a listener in its own task and answers Slack as soon as it acks, so the
+    rest of the listener's work is invisible to the HTTP server; this makes it visible.
+    """
+    for listener in bolt._async_listeners:
+        function = getattr(listener, "ack_function", None)
+        if function is None:
+            continue
+
+        async def tracked(*args: Any, __function: Any = function, **kwargs: Any) -> Any:
+            return await asyncio.shield(inflight.spawn(__function(*args, **kwargs)))
+
+        listener.ack_function = tracked
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     from bot.engine.sweeper import run_sweeper
 
     async with open_deps(app[SETTINGS]) as deps:
         app[DEPS] = deps
         app[BOLT] = build_bolt_app(deps)
+        track_listeners(app[BOLT], deps.inflight)
         sweeper = asyncio.ensure_future(run_sweeper(deps))
         yield
-        # Graceful shutdown: stop taking work, finish in-flight resumes, then close.
+        # Graceful shutdown: stop taking work, finish every listener's work and every
+        # in-flight resume, then close.
         deps.inflight.closing = True
         sweeper.cancel()
         await asyncio.gather(sweeper, return_exceptions=True)

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     approvals_reminder_s: int | None = Field(default=None, gt=0)  # before expiry; None = 1/4
     approvals_sweep_s: float = Field(default=5.0, gt=0)
     approvals_pool_size: int = Field(default=20, ge=4)
+    # A thread's lease lapses this long after its holder's last heartbeat (see Guarantees).
+    approvals_lease_s: float = Field(default=30.0, ge=1)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,15 +1,111 @@
-"""LangGraph's Postgres checkpointer on the shared pool."""
+"""LangGraph's Postgres checkpointer on the shared pool, with fenced writes.
+
+While a task holds a thread's lease (:data:`persistence.leases.CURRENT_FENCE`), every
+checkpoint write for that thread runs in one transaction that first checks the lease's
+epoch, so a writer whose lease was taken over cannot extend the chain. Writes are
+idempotent upserts, so a write cut short by an outage is retried (bounded) rather than
+failing the step whose side effect has already happened.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from psycopg import AsyncCursor
+from psycopg.rows import DictRow, dict_row
 
-from persistence.pool import Pool
+from persistence.leases import CURRENT_FENCE, Fence, check_fence
+from persistence.pool import DB_DOWN, Pool
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+WRITE_RETRY_S = 20.0  # how long a fenced write rides out an outage (well under a lease)
+
+# Set only for the duration of one fenced write: which fence ``_cursor`` must check.
+_WRITING: ContextVar[Fence | None] = ContextVar("approvals_fenced_write", default=None)
 
 
-async def open_checkpointer(pool: Pool, *, setup: bool = True) -> AsyncPostgresSaver:
-    """Return a saver using ``pool``; ``setup`` runs LangGraph's own migrations."""
-    saver = AsyncPostgresSaver(pool)
+class FencedPostgresSaver(AsyncPostgresSaver):
+    """An :class:`AsyncPostgresSaver` whose writes check the thread's fencing epoch."""
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        """Save a checkpoint, fenced when the current task holds this thread's lease."""
+        return await self._fenced(
+            config,
+            lambda: AsyncPostgresSaver.aput(self, config, checkpoint, metadata, new_versions),
+        )
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        """Store a task's pending writes, fenced like :meth:`aput`."""
+        await self._fenced(
+            config,
+            lambda: AsyncPostgresSaver.aput_writes(self, config, writes, task_id, task_path),
+        )
+
+    async def _fenced(self, config: RunnableConfig, write: Callable[[], Awaitable[T]]) -> T:
+        fence = CURRENT_FENCE.get()
+        thread_id = (config.get("configurable") or {}).get("thread_id")
+        if fence is None or fence.thread_id != thread_id:
+            return await write()
+        token = _WRITING.set(fence)
+        try:
+            return await _retrying(write)
+        finally:
+            _WRITING.reset(token)
+
+    @asynccontextmanager
+    async def _cursor(self, *, pipeline: bool = False) -> AsyncIterator[AsyncCursor[DictRow]]:
+        fence = _WRITING.get()
+        if fence is None or not pipeline:
+            async with super()._cursor(pipeline=pipeline) as cur:
+                yield cur
+            return
+        pool: Pool = self.conn  # type: ignore[assignment]
+        async with self.lock, pool.connection() as conn, conn.transaction():
+            async with conn.cursor(binary=True, row_factory=dict_row) as cur:
+                await check_fence(cur, fence)
+                yield cur
+
+
+async def _retrying(write: Callable[[], Awaitable[T]]) -> T:
+    """Run an idempotent write, retrying through a database outage for a bounded time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WRITE_RETRY_S
+    delay = 0.2
+    while True:
+        try:
+            return await write()
+        except DB_DOWN as exc:
+            if loop.time() + delay > deadline:
+                raise
+            log.warning("fenced checkpoint write failed, retrying in %.1fs: %s", delay, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+async def open_checkpointer(pool: Pool, *, setup: bool = True) -> FencedPostgresSaver:
+    """Return a fenced saver using ``pool``; ``setup`` runs LangGraph's own migrations."""
+    saver = FencedPostgresSaver(pool)
     if setup:
         await saver.setup()
     return saver

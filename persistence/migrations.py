@@ -93,6 +93,17 @@ MIGRATIONS: list[str] = [
     # buttons now name a version (approval:round:digest): redraw open requests' messages
     """UPDATE requests SET render_needed = true
        WHERE status = 'pending' AND message_ts IS NOT NULL;""",
+    # durable per-thread leases: the fence one resume holds on a thread's checkpoint chain
+    """CREATE TABLE thread_leases (
+        thread_id text PRIMARY KEY,
+        owner text,
+        epoch bigint NOT NULL,
+        expires_at timestamptz NOT NULL,
+        taken_at timestamptz NOT NULL DEFAULT now()
+    );""",
+    # per-row sweeper failures: a failing row is backed off, then marked failed
+    """ALTER TABLE requests ADD COLUMN sweep_attempts integer NOT NULL DEFAULT 0;
+    ALTER TABLE requests ADD COLUMN sweep_retry_at timestamptz;""",
     # reaching people: repeated reminders, escalation, overdue requests that wait, and
     # the direct messages that carry a request to each approver
     """ALTER TABLE requests ADD COLUMN reminders_sent integer NOT NULL DEFAULT 0,

@@ -1,4 +1,4 @@
-"""Reaching people about open requests: reminders, escalation, overdue marks and DMs.
+"""Reaching people about open requests: escalation, overdue marks and DMs.
 
 Every claim is one statement (or one transaction) over ``FOR UPDATE SKIP LOCKED`` rows,
 so instances sweeping together never send the same reminder or escalation twice.
@@ -15,31 +15,24 @@ from psycopg.types.json import Jsonb
 Row = dict[str, Any]
 Conn = AsyncConnection[Any]
 
-# The next reminder is one period after this one; without a period, a quarter timeout.
-CLAIM_REMINDERS = """
-UPDATE requests SET reminded_at = %s, reminders_sent = reminders_sent + 1,
-    remind_at = %s + make_interval(secs => coalesce((policy->>'reminder_s')::int,
-                                                    (policy->>'timeout_s')::int / 4, 3600))
-WHERE id IN (
-    SELECT id FROM requests WHERE status = 'pending' AND remind_at < %s
-      AND message_ts IS NOT NULL
-      AND reminders_sent < coalesce((policy->>'reminders')::int, 1)
-    LIMIT 20 FOR UPDATE SKIP LOCKED)
-RETURNING id, thread_id, channel, message_ts, expires_at, overdue_at, policy, reminders_sent
-"""
-CLAIM_OVERDUE = """
+# Every claim skips rows the sweeper backed off after an error.
+_READY = "(sweep_retry_at IS NULL OR sweep_retry_at < %s)"
+CLAIM_OVERDUE = f"""
 UPDATE requests SET overdue_at = %s WHERE id IN (
     SELECT id FROM requests WHERE status = 'pending' AND expires_at < %s
-      AND overdue_at IS NULL AND policy->>'on_timeout' = 'wait'
+      AND overdue_at IS NULL AND policy->>'on_timeout' = 'wait' AND {_READY}
     LIMIT 20 FOR UPDATE SKIP LOCKED)
 RETURNING id, thread_id
 """
-CLAIM_ESCALATIONS = """
-SELECT id, thread_id, channel, message_ts, policy FROM requests
-WHERE status = 'pending' AND escalated_at IS NULL AND message_ts IS NOT NULL
+_ESCALATION_DUE = """status = 'pending' AND escalated_at IS NULL AND message_ts IS NOT NULL
   AND (policy->>'escalate_after_s') IS NOT NULL
-  AND created_at + make_interval(secs => (policy->>'escalate_after_s')::int) < %s
-ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED
+  AND created_at + make_interval(secs => (policy->>'escalate_after_s')::int) < %s"""
+DUE_ESCALATIONS = f"""
+SELECT id FROM requests WHERE {_ESCALATION_DUE} AND {_READY} ORDER BY id LIMIT 20
+"""
+LOCK_ESCALATION = f"""
+SELECT id, thread_id, channel, message_ts, policy FROM requests
+WHERE id = %s AND {_ESCALATION_DUE} FOR UPDATE SKIP LOCKED
 """
 SET_ESCALATED = "UPDATE requests SET escalated_at = %s, policy = %s WHERE id = %s"
 CLAIM_DM = """
@@ -54,22 +47,23 @@ ORDER BY user_id
 """
 
 
-async def claim_reminders(conn: Conn, *, now: datetime) -> list[Row]:
-    """Take the reminders due at ``now``, counting each as sent and scheduling the next."""
-    cur = await conn.execute(CLAIM_REMINDERS, (now, now, now))
-    return await cur.fetchall()
-
-
 async def claim_overdue(conn: Conn, *, now: datetime) -> list[Row]:
     """Mark the waiting requests whose timeout has passed as overdue (once each)."""
-    cur = await conn.execute(CLAIM_OVERDUE, (now, now))
+    cur = await conn.execute(CLAIM_OVERDUE, (now, now, now))
     return await cur.fetchall()
 
 
-async def lock_escalations(conn: Conn, *, now: datetime) -> list[Row]:
-    """Lock the requests due for escalation (inside a transaction)."""
-    cur = await conn.execute(CLAIM_ESCALATIONS, (now,))
-    return await cur.fetchall()
+async def due_escalations(conn: Conn, *, now: datetime) -> list[int]:
+    """The requests due for escalation at ``now``."""
+    cur = await conn.execute(DUE_ESCALATIONS, (now, now))
+    return [int(row["id"]) for row in await cur.fetchall()]
+
+
+async def lock_escalation(conn: Conn, request_id: int, *, now: datetime) -> Row | None:
+    """Lock one request still due for escalation (inside a transaction); None if it is
+    not due any more or another instance holds it."""
+    cur = await conn.execute(LOCK_ESCALATION, (request_id, now))
+    return await cur.fetchone()
 
 
 async def set_escalated(conn: Conn, request_id: int, *, now: datetime, policy: Any) -> None:

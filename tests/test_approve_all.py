@@ -129,5 +129,6 @@ async def test_agent_inbox_respond_opens_a_text_modal_and_resumes_with_the_text(
     assert answer == {}
     await harness.wait_done(started.thread_id)
     state = await harness.graph_state("inbox", started.thread_id)
-    assert state.values["response"] == {"type": "response", "args": "archive it"}
+    response = state.values["response"]
+    assert (response["type"], response["args"]) == ("response", "archive it")
     assert state.values["status"] == "answered"

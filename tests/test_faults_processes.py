@@ -87,7 +87,7 @@ async def test_sigkill_mid_resume_is_finished_by_a_restarted_process(
 ) -> None:
     async with engine(database_url, fake_slack) as deps, \
             procs(database_url, fake_slack, tmp_path) as group:
-        first = await group.serve()
+        first = await group.serve(APPROVALS_LEASE_S="3")
         thread_id, approval_id = await _start(deps, delay_s=3)
         assert await group.click(first, "approve", approval_id, user="UALICE") == 200
         await _decided(deps, thread_id)
@@ -96,6 +96,7 @@ async def test_sigkill_mid_resume_is_finished_by_a_restarted_process(
         assert await _effects(deps, thread_id) == 0
         assert await _status(deps, thread_id) != "done"
 
+        # The dead process's lease lapses after APPROVALS_LEASE_S; only then is it taken.
         await group.serve(APPROVALS_SWEEP_S="0.5")
 
         async def done() -> bool:

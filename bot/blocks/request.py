@@ -76,7 +76,7 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     meta += due_text(view)
     tail.append(context(meta))
     if view.note:
-        tail.append(context(f"⚠️ {escape(view.note)}"))  # it quotes the graph's error
+        tail.append(context(f"⚠️ {escape(view.note)}"))  # errors quote untrusted values
     if len(blocks) + len(tail) > MAX_BLOCKS:
         budget = MAX_BLOCKS - head - len(tail)
         blocks = blocks[:head] + compact_action_blocks(

@@ -25,8 +25,8 @@ from bot.engine.load import governing_policy, policy_model
 from bot.engine.step import Step, complete_if_done
 from bot.errors import AlreadyDecided, ApprovalError, NotAllowed, NotFound, Stale, Unavailable
 from bot.policy import Policy, check_can_decide
-from bot.slack.client import SLACK_ERRORS
 from bot.slack.permalinks import permalinks
+from bot.slack.usergroups import Both, Eligible
 from graphs.models import DecisionKind
 from persistence import audit, requests
 
@@ -207,25 +207,19 @@ async def changed_text(deps: Deps, channel: str | None, ts: str | None) -> str:
     return f"{CHANGED} See {linked}." if linked else CHANGED
 
 
-async def eligible_users(deps: Deps, policy: Policy) -> set[str] | None:
+async def eligible_users(deps: Deps, policy: Policy) -> Eligible | None:
     """Who may decide under ``policy`` (groups expanded through Slack); None means anyone.
 
-    Someone must be on ``approvers`` and on each list of ``also_approvers``. Raises
-    :class:`Unavailable` when Slack cannot list a group's members: nobody is let
-    through on a guess.
+    Someone must be on ``approvers`` and on each list of ``also_approvers``. Users listed
+    by id are known without Slack; asking about anyone else while a group cannot be
+    listed raises :class:`Unavailable` (see :class:`Eligible`): nobody is let through on
+    a guess.
     """
-    try:
-        users = await deps.approvers.expand(policy.approvers)
-        for group in policy.also_approvers:
-            also = await deps.approvers.expand(group) or set()
-            users = also if users is None else users & also
-        return users
-    except SLACK_ERRORS as exc:
-        log.warning("expanding approvers %s failed: %s", policy.approvers, exc)
-        raise Unavailable(
-            "Slack could not tell who may approve this request right now. "
-            "Nothing was recorded: please try again in a minute."
-        ) from exc
+    users = await deps.approvers.expand(policy.approvers)
+    for group in policy.also_approvers:
+        also = await deps.approvers.expand(group) or Eligible()
+        users = also if users is None else Both(users, also)
+    return users
 
 
 async def _record_refusal(deps: Deps, context: Row, *, user: str, kind: str, reason: str) -> None:

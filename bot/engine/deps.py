@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,11 @@ from persistence.pool import Pool
 def utcnow() -> datetime:
     """The current time, timezone-aware."""
     return datetime.now(UTC)
+
+
+def new_owner() -> str:
+    """This process's name as a lease owner: host, pid and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def new_thread_id() -> str:
@@ -67,17 +73,10 @@ class Deps:
     inflight: Inflight = field(default_factory=Inflight)
     # Who counts as one of us when deciding (``auth.test`` at start).
     workspace: Workspace = field(default_factory=Workspace)
-    # A resume holds one connection for its thread lock while the checkpointer needs
-    # others: capping concurrent resumes at half the pool keeps it from starving.
+    # Each resume's checkpoint writes and heartbeats need connections: capping concurrent
+    # resumes at half the pool keeps clicks and the sweeper from starving.
     resume_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
-
-
-@asynccontextmanager
-async def thread_lock(pool: Pool, thread_id: str) -> AsyncIterator[None]:
-    """Hold the per-thread advisory lock: one writer per checkpoint chain, across instances."""
-    async with pool.connection() as conn:
-        await conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (thread_id,))
-        try:
-            yield
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (thread_id,))
+    owner: str = field(default_factory=new_owner)
+    # A thread's lease lapses this long after its holder's last heartbeat: longer than a
+    # Postgres restart, so a live owner keeps it; a dead one frees it within this time.
+    lease_ttl_s: float = 30.0

@@ -10,6 +10,7 @@ never touched: escalation adds people, it never lowers the bar.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from bot.engine.deps import Deps
 from bot.engine.notify import dm_text, send_dms
@@ -22,28 +23,34 @@ from persistence import audit, reach
 log = logging.getLogger(__name__)
 
 
-async def escalate_due(deps: Deps) -> int:
-    """Escalate every request due at the clock's now; returns how many were escalated."""
+async def due_escalations(deps: Deps) -> list[int]:
+    """The requests due for escalation at the clock's now."""
+    async with deps.pool.connection() as conn:
+        return await reach.due_escalations(conn, now=deps.clock())
+
+
+async def escalate_request(deps: Deps, request_id: int) -> bool:
+    """Escalate one request once (False if it is not due, or another instance has it)."""
     now = deps.clock()
     async with deps.pool.connection() as conn, conn.transaction():
-        due = await reach.lock_escalations(conn, now=now)
-        for row in due:
-            before = Policy.model_validate(row["policy"])
-            after = Policy.model_validate(escalated(before).model_dump())
-            await reach.set_escalated(conn, int(row["id"]), now=now, policy=after.model_dump())
-            await audit.record(
-                conn, "escalated", thread_id=row["thread_id"], request_id=row["id"],
-                detail={"escalate_to": list(before.escalate_to),
-                        "approvers_before": list(before.approvers),
-                        "approvers_after": list(after.approvers)},
-            )
-    for row in due:
-        await _announce(deps, row, Policy.model_validate(row["policy"]))
-    return len(due)
+        row = await reach.lock_escalation(conn, request_id, now=now)
+        if row is None:
+            return False
+        before = Policy.model_validate(row["policy"])
+        after = escalated(before)
+        await reach.set_escalated(conn, request_id, now=now, policy=after.model_dump())
+        await audit.record(
+            conn, "escalated", thread_id=row["thread_id"], request_id=request_id,
+            detail={"escalate_to": list(before.escalate_to),
+                    "approvers_before": list(before.approvers),
+                    "approvers_after": list(after.approvers)},
+        )
+    await _announce(deps, row, before)
+    return True
 
 
-async def _announce(deps: Deps, row: dict[str, object], policy: Policy) -> None:
-    request_id = int(str(row["id"]))
+async def _announce(deps: Deps, row: dict[str, Any], policy: Policy) -> None:
+    request_id = int(row["id"])
     if policy.escalate_to:
         who = describe_approvers(policy.model_copy(update={"approvers": policy.escalate_to}))
         text = f"⤴️ Nobody has decided yet, so this request is escalated to {who}."
@@ -51,7 +58,7 @@ async def _announce(deps: Deps, row: dict[str, object], policy: Policy) -> None:
         text = "⤴️ Nobody has decided yet, so this request is escalated."
     try:
         await deps.slack.chat_postMessage(
-            channel=str(row["channel"]), thread_ts=str(row["message_ts"]), text=text
+            channel=row["channel"], thread_ts=row["message_ts"], text=text
         )
     except SLACK_ERRORS as exc:
         log.warning("escalation note for request %s failed: %s", request_id, exc)

@@ -8,15 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.decide import Decided
-from bot.engine.deps import Deps, thread_lock
+from bot.engine.deps import Deps
+from bot.engine.fence import hold_fence
 from bot.engine.post import config_of, sync_run
 from bot.engine.render import render_request
-from bot.engine.resume import resume_request
+from bot.engine.resume import DURABILITY, resume_request
 from bot.errors import InvalidInput, NotFound
 from persistence import audit, requests, runs
 from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
+# A click's resume waits this long for another resume of the same thread to end; after
+# that the sweeper takes it, so nothing ever waits on a long-running node.
+LIVE_WAIT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -27,15 +31,19 @@ class RunStarted:
     graph: str
     status: str
     request_ids: list[int]
+    error: str | None = None  # why the run failed (``status == "failed"``)
 
     def as_json(self) -> dict[str, Any]:
         """The ``run --json`` and ``POST /api/runs`` answer."""
-        return {
+        answer: dict[str, Any] = {
             "thread_id": self.thread_id,
             "graph": self.graph,
             "status": self.status,
             "requests": self.request_ids,
         }
+        if self.error:
+            answer["error"] = self.error
+        return answer
 
 
 async def start_run(
@@ -58,8 +66,9 @@ async def start_run(
             detail={"graph": graph, "input": input},
         )
     try:
-        async with thread_lock(deps.pool, thread_id):
-            await compiled.ainvoke(input, config_of(thread_id))
+        async with hold_fence(deps, thread_id) as fence:
+            assert fence is not None  # a brand-new thread: nobody else can hold it
+            await compiled.ainvoke(input, config_of(thread_id), durability=DURABILITY)
     except DB_DOWN:
         raise
     except Exception as exc:  # the graph cannot take this input: leave no run behind
@@ -72,6 +81,10 @@ async def start_run(
     status = await sync_run(deps, thread_id)
     async with deps.pool.connection() as conn:
         open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]
+        row = await runs.get_run(conn, thread_id)
+    if row is not None and row["status"] == "failed":
+        error = (row["outcome"] or {}).get("error") or "the run failed"
+        return RunStarted(thread_id, graph, "failed", open_ids, error)
     return RunStarted(thread_id, graph, status, open_ids)
 
 
@@ -98,7 +111,7 @@ async def _render_and_resume(deps: Deps, decided: Decided) -> None:
     render = asyncio.ensure_future(render_request(deps, decided.request_id))
     try:
         if decided.complete:
-            await resume_request(deps, decided.request_id)
+            await resume_request(deps, decided.request_id, wait_s=LIVE_WAIT_S)
     finally:
         # A failed rewrite is flagged for the sweeper; never leave its error unretrieved.
         await asyncio.gather(render, return_exceptions=True)

@@ -14,18 +14,22 @@ from psycopg.types.json import Jsonb
 from bot.blocks.format import escape
 from bot.blocks.request import build_request_message
 from bot.engine.deps import Deps
+from bot.engine.failures import fail_run
+from bot.engine.jsonsafe import json_safe
 from bot.engine.load import load_view
 from bot.engine.notify import send_dms
 from bot.engine.remind import first_reminder
+from bot.errors import Unrepresentable
 from bot.metrics import METRICS
 from bot.policy import Policy
-from bot.slack.client import SLACK_ERRORS
+from bot.slack.client import SLACK_ERRORS, permanent_error
 from graphs.adapters import normalize
 from graphs.models import ApprovalRequest
-from persistence import audit, requests, runs
+from persistence import audit, requests, runs, sweeps
 
 log = logging.getLogger(__name__)
 POST_LEASE_S = 60.0
+MAX_POST_ATTEMPTS = 8  # transient failures, backed off up to 10 minutes apart
 
 FINISH_RUN = """
 UPDATE runs SET status = 'done', outcome = %s, updated_at = now()
@@ -39,8 +43,16 @@ def config_of(thread_id: str) -> RunnableConfig:
 
 
 def value_hash(value: Any) -> str:
-    """A stable digest of an interrupt value (tells a repeated interrupt id apart)."""
-    text = json.dumps(value, sort_keys=True, default=str)
+    """A stable digest of an interrupt value (tells a repeated interrupt id apart).
+
+    Taken over the JSON-safe form, so it is the same in every process (``str`` of a set
+    is not: string hashing is seeded per process).
+    """
+    try:
+        safe = json_safe(value)
+    except Unrepresentable:
+        safe = repr(value)
+    text = json.dumps(safe, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -66,12 +78,22 @@ def _narrow(request: ApprovalRequest, policy: Policy) -> ApprovalRequest:
     return request.model_copy(update={"actions": actions})
 
 
-async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> int | None:
-    """Normalize, resolve the policy and store one interrupt; None if already stored."""
+def _normalized(interrupt: Any) -> ApprovalRequest:
+    """The interrupt as a request, from its JSON-safe form (raises Unrepresentable)."""
     schema = getattr(interrupt, "response_schema", None)
-    request = normalize(
-        interrupt.value, response_schema=schema if isinstance(schema, dict) else None
+    return normalize(
+        json_safe(interrupt.value),
+        response_schema=json_safe(schema) if isinstance(schema, dict) else None,
     )
+
+
+async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> int | None:
+    """Normalize, resolve the policy and store one interrupt; None if already stored.
+
+    The value is stored in its JSON-safe form; raises :class:`Unrepresentable` when it
+    has none.
+    """
+    request = _normalized(interrupt)
     defaults = Policy(
         channel=run["channel"],
         timeout_s=deps.settings.approvals_timeout_s,
@@ -135,7 +157,7 @@ async def post_request(deps: Deps, request_id: int) -> bool:
             thread_ts=row["slack_thread_ts"] if same_channel else None,
         )
     except SLACK_ERRORS as exc:
-        log.warning("posting request %s failed (the sweeper retries): %s", request_id, exc)
+        await _post_failed(deps, row, exc)
         return False
     METRICS.inc("approvals_requests_posted_total")
     async with deps.pool.connection() as conn:
@@ -155,6 +177,23 @@ async def post_request(deps: Deps, request_id: int) -> bool:
     return True
 
 
+async def _post_failed(deps: Deps, row: dict[str, Any], exc: BaseException) -> None:
+    """A permanent error fails the request and its run; a transient one is backed off."""
+    request_id = int(row["id"])
+    permanent = permanent_error(exc)
+    async with deps.pool.connection() as conn:
+        attempts = await sweeps.backoff_post(conn, request_id)
+    code = permanent[0] if permanent else type(exc).__name__
+    METRICS.inc("approvals_post_failures_total", error=code)
+    if permanent is None and attempts < MAX_POST_ATTEMPTS:
+        log.warning("posting request %s failed (attempt %s, retried later): %s",
+                    request_id, attempts, exc)
+        return
+    what = f"Slack answered {code}: {permanent[1]}" if permanent else (
+        f"posting failed {attempts} times, last with {exc}")
+    await fail_run(deps, row["thread_id"], error=what, request_id=request_id)
+
+
 async def sync_run(deps: Deps, thread_id: str) -> str:
     """After an invoke: post new interrupts, or mark the run done. Returns the run status."""
     async with deps.pool.connection() as conn:
@@ -163,7 +202,11 @@ async def sync_run(deps: Deps, thread_id: str) -> str:
     graph = deps.graphs.build(run["graph"], deps.checkpointer)
     state = await graph.aget_state(config_of(thread_id))
     if state.interrupts:
-        new = [rid for i in state.interrupts if (rid := await store_interrupt(deps, run, i))]
+        try:
+            new = [rid for i in state.interrupts if (rid := await store_interrupt(deps, run, i))]
+        except Unrepresentable as exc:
+            await fail_run(deps, thread_id, error=exc.message)
+            return "failed"
         async with deps.pool.connection() as conn:
             await runs.set_run_status(conn, thread_id, "waiting")
         for request_id in new:

@@ -13,10 +13,9 @@ from typing import Any
 from bot.blocks.format import date_token
 from bot.engine.deps import Deps
 from bot.engine.notify import dm_text
-from bot.engine.render import render_request
 from bot.policy import Policy
 from bot.slack.client import SLACK_ERRORS
-from persistence import audit, reach
+from persistence import audit, reach, sweeps
 
 log = logging.getLogger(__name__)
 WAITING = "⏰ Still waiting for a decision"
@@ -39,35 +38,34 @@ def reminder_text(row: dict[str, Any], *, now: Any) -> str:
     return f"{WAITING}; this request expires {date_token(expires)}."
 
 
-async def send_reminders(deps: Deps) -> int:
-    """Each due reminder in the request's thread (and by DM); returns how many were due."""
-    now = deps.clock()
+async def due_reminders(deps: Deps) -> list[dict[str, Any]]:
+    """Claim the reminders due at the clock's now (each counted and rescheduled)."""
     async with deps.pool.connection() as conn:
-        due = await reach.claim_reminders(conn, now=now)
-    for row in due:
-        text = reminder_text(row, now=now)
-        try:
-            await deps.slack.chat_postMessage(
-                channel=row["channel"], thread_ts=row["message_ts"], text=text
-            )
-        except SLACK_ERRORS as exc:
-            log.warning("reminder for request %s failed: %s", row["id"], exc)
-            continue
-        await dm_text(deps, int(row["id"]), text)
-        async with deps.pool.connection() as conn:
-            await audit.record(
-                conn, "reminded", thread_id=row["thread_id"], request_id=row["id"],
-                detail={"reminder": row["reminders_sent"]},
-            )
-    return len(due)
+        return await sweeps.claim_reminders(conn, now=deps.clock())
 
 
-async def mark_overdue(deps: Deps) -> int:
-    """Mark waiting requests past their timeout overdue, audit it, and redraw them."""
+async def send_reminder(deps: Deps, row: dict[str, Any]) -> None:
+    """One reminder in the request's thread (and by DM), audited with its number."""
+    text = reminder_text(row, now=deps.clock())
+    try:
+        await deps.slack.chat_postMessage(
+            channel=row["channel"], thread_ts=row["message_ts"], text=text
+        )
+    except SLACK_ERRORS as exc:
+        log.warning("reminder for request %s failed: %s", row["id"], exc)
+        return
+    await dm_text(deps, int(row["id"]), text)
+    async with deps.pool.connection() as conn:
+        await audit.record(
+            conn, "reminded", thread_id=row["thread_id"], request_id=row["id"],
+            detail={"reminder": row["reminders_sent"]},
+        )
+
+
+async def due_overdue(deps: Deps) -> list[dict[str, Any]]:
+    """Mark waiting requests past their timeout overdue (once each) and audit it."""
     async with deps.pool.connection() as conn:
         due = await reach.claim_overdue(conn, now=deps.clock())
         for row in due:
             await audit.record(conn, "overdue", thread_id=row["thread_id"], request_id=row["id"])
-    for row in due:
-        await render_request(deps, int(row["id"]))
-    return len(due)
+    return due

@@ -11,7 +11,7 @@ from bot.blocks.view import RequestView
 from bot.engine.deps import Deps
 from bot.engine.load import load_view
 from bot.engine.notify import update_dms
-from bot.slack.client import SLACK_ERRORS
+from bot.slack.client import SLACK_ERRORS, permanent_error
 from persistence import requests
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,12 @@ async def render_request(deps: Deps, request_id: int) -> bool:
             )
             quorum_done = await _render_quorum(deps, view, row)
         except SLACK_ERRORS as exc:
-            log.warning("rewriting request %s failed (the sweeper retries): %s", request_id, exc)
+            # A permanent error (the channel was archived, the token revoked) is not retried.
+            again = permanent_error(exc) is None
+            log.warning("rewriting request %s failed (%s): %s", request_id,
+                        "the sweeper retries" if again else "not retried", exc)
             async with deps.pool.connection() as conn:
-                await requests.set_render_needed(conn, request_id, True)
+                await requests.set_render_needed(conn, request_id, again)
             return False
         sent = message
     async with deps.pool.connection() as conn:

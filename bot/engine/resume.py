@@ -1,63 +1,106 @@
-"""Resume a decided request exactly once, fenced by the per-thread advisory lock."""
+"""Resume a decided request exactly once, fenced by the thread's durable lease."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import uuid
+from typing import Any, Literal
 
 from langgraph.errors import GraphInterrupt
 from langgraph.types import Command
 
-from bot.engine.deps import Deps, thread_lock
+from bot.engine.deps import Deps
+from bot.engine.fence import hold_fence
 from bot.engine.post import config_of, sync_run, value_hash
 from bot.metrics import METRICS
+from graphs.adapters import with_decision_id
 from persistence import audit, requests, runs
+from persistence.leases import Fence, FenceLost
 from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
 MAX_RESUME_ATTEMPTS = 3
+# Each step's checkpoint is written (and its fence checked) before the next step starts,
+# so an owner that lost its lease stops at the next step instead of running on.
+DURABILITY: Literal["sync"] = "sync"
+_KEYS = uuid.UUID("6f1c2b0e-6a43-4c8e-9d0a-0a7e55a1d3c1")
 
 
-async def resume_request(deps: Deps, request_id: int) -> bool:
+def decision_id_of(row: dict[str, Any]) -> str:
+    """The idempotency key of a request's decision: the same on every retry of it."""
+    return str(uuid.uuid5(_KEYS, f"{row['thread_id']}/{row['id']}"))
+
+
+async def resume_request(deps: Deps, request_id: int, *, wait_s: float = 0.0) -> bool:
     """Resume the run with the request's decision, then post what comes next.
 
-    Idempotent: under the thread lock the interrupt must still be pending (same id, same
-    value); if it was already consumed, the run is continued with ``None`` instead.
-    Returns True when this call resumed (or found resumed) the request.
+    Idempotent: under the thread's lease the interrupt must still be pending (same id,
+    same value); if it was already consumed, the run is continued with ``None`` instead.
+    While another live owner holds the lease this waits at most ``wait_s`` and returns
+    False (the sweeper tries again later). Returns True when this call resumed it.
     """
     async with deps.resume_slots:
         async with deps.pool.connection() as conn:
             row = await requests.get_request(conn, request_id)
         if row is None or row["status"] != "decided":
             return False
-        thread_id = row["thread_id"]
-        async with thread_lock(deps.pool, thread_id):
-            async with deps.pool.connection() as conn:
-                row = await requests.get_request(conn, request_id)
-                run = await runs.get_run(conn, thread_id)
-            if row is None or row["status"] != "decided" or run is None:
-                return False  # another instance got here first
-            try:
-                await _invoke(deps, row, run)
-            except (GraphInterrupt, *DB_DOWN):
-                raise  # an outage is not the graph's fault: the sweeper tries again
-            except Exception as exc:  # the graph itself failed: record, maybe retry later
-                log.exception("resuming request %s failed", request_id)
-                await _note_failure(deps, row, exc)
-                return False
-            async with deps.pool.connection() as conn:
-                await requests.set_resumed(conn, request_id)
-                await runs.set_run_status(conn, thread_id, "running")
-                await audit.record(
-                    conn,
-                    "resumed",
-                    thread_id=thread_id,
-                    request_id=request_id,
-                    detail={"resume": row["resume_value"]},
-                )
-            METRICS.inc("approvals_resumes_total")
-            await sync_run(deps, thread_id)
+        try:
+            async with hold_fence(deps, row["thread_id"], wait_s=wait_s) as fence:
+                if fence is None:
+                    return False  # a live owner is running this thread
+                return await _resume_fenced(deps, request_id, fence)
+        except FenceLost:
+            log.error("request %s: lease taken over mid-resume; its new owner finishes it",
+                      request_id)
+            return False
+
+
+async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
+    thread_id = fence.thread_id
+    async with deps.pool.connection() as conn:
+        row = await requests.get_request(conn, request_id)
+        run = await runs.get_run(conn, thread_id)
+    if row is None or row["status"] != "decided" or run is None:
+        return False  # another instance got here first
+    await _record_attempt(deps, row, fence)
+    try:
+        await _invoke(deps, row, run)
+    except (GraphInterrupt, FenceLost, *DB_DOWN):
+        raise  # an outage is not the graph's fault: the sweeper tries again
+    except Exception as exc:  # the graph itself failed: record, maybe retry later
+        log.exception("resuming request %s failed", request_id)
+        await _note_failure(deps, row, exc)
+        return False
+    async with deps.pool.connection() as conn, conn.transaction():
+        await requests.set_resumed(conn, request_id)
+        await runs.set_run_status(conn, thread_id, "running")
+        await audit.record(
+            conn,
+            "resumed",
+            thread_id=thread_id,
+            request_id=request_id,
+            detail={"resume": row["resume_value"], "epoch": fence.epoch},
+        )
+    METRICS.inc("approvals_resumes_total")
+    await sync_run(deps, thread_id)
     return True
+
+
+async def _record_attempt(deps: Deps, row: dict[str, Any], fence: Fence) -> None:
+    """Audit every execution attempt, so a repeated node shows in the trail."""
+    METRICS.inc("approvals_resume_attempts_total")
+    async with deps.pool.connection() as conn:
+        await audit.record(
+            conn,
+            "resume_started",
+            thread_id=row["thread_id"],
+            request_id=int(row["id"]),
+            detail={
+                "owner": fence.owner,
+                "epoch": fence.epoch,
+                "decision_id": decision_id_of(row),
+            },
+        )
 
 
 @METRICS.timed("approvals_resume_seconds")
@@ -68,10 +111,13 @@ async def _invoke(deps: Deps, row: dict[str, Any], run: dict[str, Any]) -> None:
     pending = {i.id: i for i in state.interrupts}
     match = pending.get(row["interrupt_id"])
     if match is not None and value_hash(match.value) == row["value_hash"]:
-        await graph.ainvoke(Command(resume={row["interrupt_id"]: row["resume_value"]}), config)
+        value = with_decision_id(row["resume_value"], decision_id_of(row))
+        await graph.ainvoke(
+            Command(resume={row["interrupt_id"]: value}), config, durability=DURABILITY
+        )
     elif state.next and not state.interrupts:
         # The resume was taken before a crash but the run did not finish: continue it.
-        await graph.ainvoke(None, config)
+        await graph.ainvoke(None, config, durability=DURABILITY)
 
 
 async def _note_failure(deps: Deps, row: dict[str, Any], exc: Exception) -> None:

@@ -17,6 +17,32 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.metrics import METRICS, outcome_of
 
+# Slack errors no retry can fix, each with what the operator should do about it.
+PERMANENT_ERRORS: dict[str, str] = {
+    "channel_not_found": "the channel does not exist or the bot cannot see it: check "
+    "--channel or APPROVALS_CHANNEL, and invite the bot if the channel is private",
+    "not_in_channel": "the bot is not in the channel: invite it (/invite @the-bot)",
+    "is_archived": "the channel is archived: unarchive it or choose another channel",
+    "invalid_auth": "SLACK_BOT_TOKEN is not valid: copy the app's Bot User OAuth Token again",
+    "not_authed": "no Slack token was sent: set SLACK_BOT_TOKEN",
+    "token_revoked": "SLACK_BOT_TOKEN was revoked: reinstall the app and update the token",
+    "account_inactive": "the token's app or user was deactivated: reinstall the app and "
+    "update SLACK_BOT_TOKEN",
+    "missing_scope": "the app lacks a scope (chat:write): add it from manifest.yml and "
+    "reinstall the app",
+}
+
+
+def permanent_error(exc: BaseException) -> tuple[str, str] | None:
+    """``(error, what to do)`` when ``exc`` is a Slack error no retry can fix, else None."""
+    if not isinstance(exc, SlackApiError):
+        return None
+    code = exc.response.get("error") if exc.response is not None else None
+    if isinstance(code, str) and code in PERMANENT_ERRORS:
+        return code, PERMANENT_ERRORS[code]
+    return None
+
+
 # What a failed Slack call raises once retries are spent. A dropped connection surfaces
 # as aiohttp's ServerDisconnectedError, which is no OSError.
 SLACK_ERRORS = (SlackApiError, ClientError, OSError, TimeoutError)

@@ -21,7 +21,7 @@ from graphs.adapters.hitl_batch import is_hitl_batch, normalize_hitl_batch, resu
 from graphs.adapters.hitl_call import is_hitl_call, normalize_hitl_call, resume_hitl_call
 from graphs.models import ActionDecision, ApprovalRequest
 
-__all__ = ["generic_response_schema", "normalize", "resume_value"]
+__all__ = ["generic_response_schema", "normalize", "resume_value", "with_decision_id"]
 
 
 def normalize(value: Any, *, response_schema: dict[str, Any] | None = None) -> ApprovalRequest:
@@ -55,3 +55,17 @@ def resume_value(request: ApprovalRequest, decisions: list[ActionDecision]) -> A
     if request.dialect == "agent_inbox":
         return resume_agent_inbox(request, decisions)
     return resume_generic(request.actions[0], decisions[0])
+
+
+def with_decision_id(value: Any, decision_id: str) -> Any:
+    """The resume value carrying ``decision_id``, the idempotency key of this decision.
+
+    It is the same on every retry of one decision, so a node can pass it to an external
+    API (say as an ``Idempotency-Key`` header) and a repeated step does not act twice. A
+    dict gets a ``decision_id`` key; a list (Agent Inbox) gets it on each response.
+    """
+    if isinstance(value, dict):
+        return {**value, "decision_id": decision_id}
+    if isinstance(value, list):
+        return [with_decision_id(v, decision_id) if isinstance(v, dict) else v for v in value]
+    return value

@@ -9,7 +9,10 @@ from bot.settings import Settings
 from support.fake_slack import FakeSlack
 from support.signing import SIGNING_SECRET
 
-TEST_GRAPHS = "counting=support.graphs:build_counting"
+TEST_GRAPHS = (
+    "counting=support.graphs:build_counting,ledger=support.graphs:build_ledger,"
+    "blob=support.graphs:build_bytes"
+)
 
 
 def make_settings(database_url: str, fake: FakeSlack, **overrides: Any) -> Settings:

@@ -1,8 +1,15 @@
-"""Approve: ack at once, record the decision, then render and resume in the background."""
+"""Approve: record the decision, ack once it is committed, then render and resume.
+
+An acked click is a committed decision. Slack waits 3 s for the ack: a commit still
+running after ``ACK_WITHIN_S`` is acked anyway with a visible "still recording…", keeps
+running as tracked work (a graceful shutdown waits for it), and its outcome is told.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -10,20 +17,43 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.engine.deps import Deps
 from bot.listeners.common import NO_VERSION, decide_or_explain, follow_up, ref_of, tell
 
+T = TypeVar("T")
+ACK_WITHIN_S = 2.0
+STILL_RECORDING = "⏳ Still recording your decision… you will be told here once it is saved."
+RECORDED = "✅ Your decision is recorded."
+
+
+async def ack_when_recorded(
+    deps: Deps, ack: AsyncAck, body: dict[str, Any], work: Coroutine[Any, Any, T]
+) -> tuple[T, bool]:
+    """Ack once ``work`` is done, or after ``ACK_WITHIN_S`` saying it still runs.
+
+    Returns ``work``'s result and whether the clicker was told it was still recording.
+    """
+    task = deps.inflight.spawn(work)
+    done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN_S)
+    await ack()
+    if not done:
+        await tell(deps, body, STILL_RECORDING)
+    return await asyncio.shield(task), not done
+
 
 def register(app: AsyncApp, deps: Deps) -> None:
     """Approve is decided straight from the click."""
 
     async def handle_approve(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
         ref = ref_of(body)
         if ref is None:
+            await ack()
             await tell(deps, body, NO_VERSION)
             return
-        result = await decide_or_explain(deps, body, ref, kind="approve")
+        deciding = decide_or_explain(deps, body, ref, kind="approve")
+        result, slow = await ack_when_recorded(deps, ack, body, deciding)
         if isinstance(result, str):
             await tell(deps, body, result)
             return
+        if slow:
+            await tell(deps, body, RECORDED)
         await follow_up(deps, result)
 
     app.action("approve")(handle_approve)
