@@ -108,7 +108,8 @@ MIGRATIONS: list[str] = [
     # the direct messages that carry a request to each approver
     """ALTER TABLE requests ADD COLUMN reminders_sent integer NOT NULL DEFAULT 0,
         ADD COLUMN escalated_at timestamptz,
-        ADD COLUMN overdue_at timestamptz;
+        ADD COLUMN overdue_at timestamptz,
+        ADD COLUMN dms_sent_at timestamptz;
     UPDATE requests SET reminders_sent = 1 WHERE reminded_at IS NOT NULL;
     CREATE TABLE request_dms (
         request_id bigint NOT NULL REFERENCES requests(id),

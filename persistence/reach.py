@@ -34,7 +34,17 @@ LOCK_ESCALATION = f"""
 SELECT id, thread_id, channel, message_ts, policy FROM requests
 WHERE id = %s AND {_ESCALATION_DUE} FOR UPDATE SKIP LOCKED
 """
-SET_ESCALATED = "UPDATE requests SET escalated_at = %s, policy = %s WHERE id = %s"
+# Escalation reopens the DM round: the people it adds get theirs.
+SET_ESCALATED = """
+UPDATE requests SET escalated_at = %s, policy = %s, dms_sent_at = NULL WHERE id = %s
+"""
+SET_DMS_SENT = "UPDATE requests SET dms_sent_at = %s WHERE id = %s"
+DUE_DMS = f"""
+SELECT id FROM requests WHERE status = 'pending' AND message_ts IS NOT NULL
+  AND dms_sent_at IS NULL AND policy->>'notify' = 'dm'
+  AND coalesce(escalated_at, created_at) < %s AND {_READY}
+ORDER BY id LIMIT 20
+"""
 CLAIM_DM = """
 INSERT INTO request_dms (request_id, user_id) VALUES (%s, %s)
 ON CONFLICT DO NOTHING RETURNING user_id
@@ -69,6 +79,17 @@ async def lock_escalation(conn: Conn, request_id: int, *, now: datetime) -> Row 
 async def set_escalated(conn: Conn, request_id: int, *, now: datetime, policy: Any) -> None:
     """Store the widened policy of an escalated request."""
     await conn.execute(SET_ESCALATED, (now, Jsonb(policy), request_id))
+
+
+async def set_dms_sent(conn: Conn, request_id: int, *, now: datetime) -> None:
+    """Mark a request's round of DMs done."""
+    await conn.execute(SET_DMS_SENT, (now, request_id))
+
+
+async def due_dms(conn: Conn, *, before: datetime, now: datetime) -> list[int]:
+    """Requests whose round of DMs is owed since before ``before``."""
+    cur = await conn.execute(DUE_DMS, (before, now))
+    return [int(row["id"]) for row in await cur.fetchall()]
 
 
 async def claim_dm(conn: Conn, request_id: int, user_id: str) -> bool:

@@ -294,3 +294,18 @@ async def test_an_escalated_request_stays_escalated_through_an_edit(
     state = await harness.graph_state("counting", thread_id)
     assert state.values["decision"]["decided_by"] == ["UBOSS"]
     assert state.values["decision"]["args"]["amount"] == 3
+
+
+async def test_dms_owed_when_slack_could_not_list_a_group_are_sent_by_the_sweeper(
+    harness: Harness, clock: Clock
+) -> None:
+    harness.fake.errors["usergroups.users.list"] = "ratelimited"
+    thread_id, _ = await start(harness)
+    assert [p["channel"] for p in dms(harness)] == ["UALICE"]  # listed by id: known
+    del harness.fake.errors["usergroups.users.list"]
+    clock.advance(1)
+    await sweep_once(harness.deps, grace_s=0)
+    assert sorted(p["channel"] for p in dms(harness)) == ["UALICE", "UBOB", "UCAROL"]
+    await sweep_once(harness.deps, grace_s=0)
+    assert len(dms(harness)) == 3
+    assert (await events(harness, thread_id)).count("notified") == 3

@@ -63,5 +63,5 @@ async def _announce(deps: Deps, row: dict[str, Any], policy: Policy) -> None:
     except SLACK_ERRORS as exc:
         log.warning("escalation note for request %s failed: %s", request_id, exc)
     await dm_text(deps, request_id, text)
-    await send_dms(deps, request_id, policy.escalate_to)
+    await send_dms(deps, request_id)
     await render_request(deps, request_id)

@@ -7,46 +7,56 @@ instances never send one person the same request twice; a refused DM is released
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from bot.blocks.dm import build_dm_message, where_line
+from bot.engine.decide import eligible_users
 from bot.engine.deps import Deps
-from bot.engine.inbox import permalinks
 from bot.engine.load import load_view, policy_model
 from bot.slack.client import SLACK_ERRORS
+from bot.slack.permalinks import permalinks
 from persistence import audit, reach
 
 log = logging.getLogger(__name__)
 
 
-async def dm_targets(deps: Deps, request_id: int, users: Iterable[str] | None = None) -> set[str]:
-    """Who gets DMs about a request: ``users``, or every eligible approver (groups
-    expanded); never the requester who may not approve, and nobody when the policy
-    does not DM or anyone may decide."""
+async def dm_targets(deps: Deps, request_id: int) -> tuple[set[str], bool]:
+    """Who gets DMs about a request: every eligible approver (groups expanded; after an
+    escalation, ``escalate_to`` too), never the requester who may not approve, and
+    nobody when the policy does not DM or anyone may decide. The flag is False when
+    Slack cannot list a group right now: only the users known so far are returned."""
     async with deps.pool.connection() as conn:
         loaded = await load_view(conn, request_id)
     if loaded is None:
-        return set()
+        return set(), True
     _, row, _ = loaded
     policy = policy_model(row)
-    if policy.notify != "dm":
-        return set()
-    try:
-        found = await deps.approvers.expand(policy.approvers if users is None else users)
-    except SLACK_ERRORS as exc:
-        log.warning("no DMs for request %s: listing its approvers failed: %s", request_id, exc)
-        return set()
-    targets = set(found or ())
+    if policy.notify != "dm" or row["status"] != "pending":
+        return set(), True
+    found = await eligible_users(deps, policy)
+    if found is None:
+        return set(), True
+    if found.unresolved:
+        log.warning("some DMs for request %s wait: Slack cannot list %s", request_id,
+                    found.unresolved)
+    targets = set(found)
     if not policy.allow_self_approval:
         targets.discard(row["requested_by"])
-    return targets
+    return targets, not found.unresolved
 
 
-async def send_dms(deps: Deps, request_id: int, users: Iterable[str] | None = None) -> int:
-    """DM the request to its targets (see :func:`dm_targets`) once each; returns the count."""
-    targets = await dm_targets(deps, request_id, users)
-    if not targets:
-        return 0
+async def send_dms(deps: Deps, request_id: int) -> int:
+    """DM the request to each target (see :func:`dm_targets`) not DMed yet; returns the
+    count. The round is then marked done; until it is, the sweeper runs it again (a
+    crash after the post, a group Slack could not list)."""
+    targets, complete = await dm_targets(deps, request_id)
+    sent = await _send_each(deps, request_id, targets) if targets else 0
+    if complete:
+        async with deps.pool.connection() as conn:
+            await reach.set_dms_sent(conn, request_id, now=deps.clock())
+    return sent
+
+
+async def _send_each(deps: Deps, request_id: int, targets: set[str]) -> int:
     async with deps.pool.connection() as conn:
         loaded = await load_view(conn, request_id)
     assert loaded is not None

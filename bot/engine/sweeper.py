@@ -21,12 +21,13 @@ from bot.engine.close import close_request
 from bot.engine.deps import Deps
 from bot.engine.escalate import due_escalations, escalate_request
 from bot.engine.flow import after_decision
+from bot.engine.notify import send_dms
 from bot.engine.post import post_request, sync_run
 from bot.engine.remind import due_overdue, due_reminders, send_reminder
 from bot.engine.render import render_request
 from bot.engine.resume import resume_request
 from bot.metrics import METRICS
-from persistence import audit, sweeps
+from persistence import audit, reach, sweeps
 from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
@@ -164,11 +165,20 @@ async def sync_left_running(deps: Deps, grace_s: float) -> None:
     await _each(deps, "sync", threads, lambda thread_id: sync_run(deps, thread_id))
 
 
+async def notify(deps: Deps, grace_s: float) -> None:
+    """Send the DMs a post or an escalation still owes (``notify = "dm"``)."""
+    now = deps.clock()
+    async with deps.pool.connection() as conn:
+        ids = await reach.due_dms(conn, before=now - timedelta(seconds=grace_s), now=now)
+    await _each(deps, "notify", ids, lambda request_id: send_dms(deps, request_id))
+
+
 CHORES: dict[str, Chore] = {
     "expire": expire_due,
     "overdue": mark_overdue,
     "remind": send_reminders,
     "escalate": escalate,
+    "notify": notify,
     "resume": resume_stalled,
     "post": repost,
     "render": rerender,
