@@ -15,6 +15,7 @@ from typing import Any
 from bot.engine.deps import Deps
 from bot.engine.notify import dm_text, send_dms
 from bot.engine.render import render_request
+from bot.metrics import METRICS
 from bot.policy import Policy, describe_approvers
 from bot.policy.floor import escalated
 from bot.slack.client import SLACK_ERRORS
@@ -45,6 +46,7 @@ async def escalate_request(deps: Deps, request_id: int) -> bool:
                     "approvers_before": list(before.approvers),
                     "approvers_after": list(after.approvers)},
         )
+    METRICS.inc("approvals_escalations_total")
     await _announce(deps, row, before)
     return True
 

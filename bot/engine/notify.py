@@ -12,6 +12,7 @@ from bot.blocks.dm import build_dm_message, where_line
 from bot.engine.decide import eligible_users
 from bot.engine.deps import Deps
 from bot.engine.load import load_view, policy_model
+from bot.metrics import METRICS
 from bot.slack.client import SLACK_ERRORS
 from bot.slack.permalinks import permalinks
 from persistence import audit, reach
@@ -82,6 +83,7 @@ async def _send_each(deps: Deps, request_id: int, targets: set[str]) -> int:
                 detail={"user": user, "channel": resp["channel"], "ts": resp["ts"]},
             )
         sent += 1
+        METRICS.inc("approvals_dms_sent_total")
     return sent
 
 
