@@ -116,6 +116,7 @@ MIGRATIONS: list[str] = [
         user_id text NOT NULL,
         channel text,
         ts text,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (request_id, user_id)
     );""",
 ]

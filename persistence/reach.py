@@ -45,12 +45,16 @@ SELECT id FROM requests WHERE status = 'pending' AND message_ts IS NOT NULL
   AND coalesce(escalated_at, created_at) < %s AND {_READY}
 ORDER BY id LIMIT 20
 """
+# A claim whose DM never landed (the process died mid-send) is taken over after a while.
 CLAIM_DM = """
 INSERT INTO request_dms (request_id, user_id) VALUES (%s, %s)
-ON CONFLICT DO NOTHING RETURNING user_id
+ON CONFLICT (request_id, user_id) DO UPDATE SET claimed_at = now()
+WHERE request_dms.ts IS NULL AND request_dms.claimed_at < now() - interval '5 minutes'
+RETURNING user_id
 """
 SET_DM_TS = "UPDATE request_dms SET channel = %s, ts = %s WHERE request_id = %s AND user_id = %s"
 FORGET_DM = "DELETE FROM request_dms WHERE request_id = %s AND user_id = %s AND ts IS NULL"
+SELECT_UNSENT = "SELECT count(*) AS n FROM request_dms WHERE request_id = %s AND ts IS NULL"
 SELECT_DMS = """
 SELECT user_id, channel, ts FROM request_dms WHERE request_id = %s AND ts IS NOT NULL
 ORDER BY user_id
@@ -106,6 +110,13 @@ async def set_dm(conn: Conn, request_id: int, user_id: str, *, channel: str, ts:
 async def forget_dm(conn: Conn, request_id: int, user_id: str) -> None:
     """Drop the reservation of a DM that Slack refused, so a later pass may try again."""
     await conn.execute(FORGET_DM, (request_id, user_id))
+
+
+async def unsent_dms(conn: Conn, request_id: int) -> int:
+    """How many DMs of a request are claimed but not (yet) sent."""
+    cur = await conn.execute(SELECT_UNSENT, (request_id,))
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0
 
 
 async def dms_of(conn: Conn, request_id: int) -> list[Row]:

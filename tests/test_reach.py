@@ -309,3 +309,23 @@ async def test_dms_owed_when_slack_could_not_list_a_group_are_sent_by_the_sweepe
     await sweep_once(harness.deps, grace_s=0)
     assert len(dms(harness)) == 3
     assert (await events(harness, thread_id)).count("notified") == 3
+
+
+async def test_a_dm_cut_short_by_a_crash_is_sent_once_its_claim_is_stale(
+    harness: Harness, clock: Clock
+) -> None:
+    await start(harness)
+    # As if the process died after claiming Bob's DM and before Slack answered.
+    await harness.rows("UPDATE request_dms SET ts = NULL, channel = NULL "
+                       "WHERE user_id = 'UBOB' RETURNING 1")
+    await harness.rows("UPDATE requests SET dms_sent_at = NULL RETURNING 1")
+    clock.advance(1)
+    await sweep_once(harness.deps, grace_s=0)
+    assert [p["channel"] for p in dms(harness)].count("UBOB") == 1  # the claim is fresh
+    await harness.rows("UPDATE request_dms SET claimed_at = now() - interval '6 minutes' "
+                       "WHERE user_id = 'UBOB' RETURNING 1")
+    await sweep_once(harness.deps, grace_s=0)
+    assert [p["channel"] for p in dms(harness)].count("UBOB") == 2
+    await sweep_once(harness.deps, grace_s=0)
+    assert [p["channel"] for p in dms(harness)].count("UBOB") == 2  # the round is done now
+    assert [p["channel"] for p in dms(harness)].count("UALICE") == 1

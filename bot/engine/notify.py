@@ -51,8 +51,9 @@ async def send_dms(deps: Deps, request_id: int) -> int:
     crash after the post, a group Slack could not list)."""
     targets, complete = await dm_targets(deps, request_id)
     sent = await _send_each(deps, request_id, targets) if targets else 0
-    if complete:
-        async with deps.pool.connection() as conn:
+    async with deps.pool.connection() as conn:
+        # A DM another sender claimed and has not sent yet keeps the round open.
+        if complete and not await reach.unsent_dms(conn, request_id):
             await reach.set_dms_sent(conn, request_id, now=deps.clock())
     return sent
 
