@@ -113,6 +113,21 @@ MIGRATIONS: list[str] = [
         next_at timestamptz NOT NULL DEFAULT now(),
         polled_by text
     );""",
+    # reaching people: repeated reminders, escalation, overdue requests that wait, and
+    # the direct messages that carry a request to each approver
+    """ALTER TABLE requests ADD COLUMN reminders_sent integer NOT NULL DEFAULT 0,
+        ADD COLUMN escalated_at timestamptz,
+        ADD COLUMN overdue_at timestamptz,
+        ADD COLUMN dms_sent_at timestamptz;
+    UPDATE requests SET reminders_sent = 1 WHERE reminded_at IS NOT NULL;
+    CREATE TABLE request_dms (
+        request_id bigint NOT NULL REFERENCES requests(id),
+        user_id text NOT NULL,
+        channel text,
+        ts text,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (request_id, user_id)
+    );""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.
