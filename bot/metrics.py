@@ -39,6 +39,9 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "approvals_post_failures_total": ("Failed posts, by Slack error.", ("error",)),
     "approvals_runs_failed_total": ("Runs failed visibly (bad value, Slack refusal).", ()),
     "approvals_usergroup_failures_total": ("usergroups.users.list calls that failed.", ()),
+    "approvals_dms_sent_total": ("Requests sent to an approver by DM.", ()),
+    "approvals_reminders_sent_total": ("Reminders posted in a request's thread.", ()),
+    "approvals_escalations_total": ("Requests escalated after escalate_after_s.", ()),
 }
 HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "approvals_ack_seconds": ("From a Slack request's arrival to its ack.", ("type",)),

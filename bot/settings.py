@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     approvals_api_token: SecretStr | None = None  # bearer token for POST /api/runs
     approvals_data_dir: str = ".data/postgres"
     approvals_timeout_s: int = Field(default=24 * 3600, gt=0)
-    approvals_reminder_s: int | None = Field(default=None, gt=0)  # before expiry; None = 1/4
+    # The period between reminders; None: one reminder at 3/4 of the timeout.
+    approvals_reminder_s: int | None = Field(default=None, gt=0)
     approvals_sweep_s: float = Field(default=5.0, gt=0)
     approvals_pool_size: int = Field(default=20, ge=4)
     # A thread's lease lapses this long after its holder's last heartbeat (see Guarantees).

@@ -113,6 +113,21 @@ MIGRATIONS: list[str] = [
         next_at timestamptz NOT NULL DEFAULT now(),
         polled_by text
     );""",
+    # reaching people: repeated reminders, escalation, overdue requests that wait, and
+    # the direct messages that carry a request to each approver
+    """ALTER TABLE requests ADD COLUMN reminders_sent integer NOT NULL DEFAULT 0,
+        ADD COLUMN escalated_at timestamptz,
+        ADD COLUMN overdue_at timestamptz,
+        ADD COLUMN dms_sent_at timestamptz;
+    UPDATE requests SET reminders_sent = 1 WHERE reminded_at IS NOT NULL;
+    CREATE TABLE request_dms (
+        request_id bigint NOT NULL REFERENCES requests(id),
+        user_id text NOT NULL,
+        channel text,
+        ts text,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (request_id, user_id)
+    );""",
     # indexes that fit the inbox's and the sweeper's queries, so their cost stays flat as
     # open requests pile up (each query reads its partial index in the order it needs)
     """CREATE INDEX IF NOT EXISTS requests_open_posted ON requests (created_at, id)
@@ -128,7 +143,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS requests_unrendered ON requests (id)
         WHERE render_needed AND message_ts IS NOT NULL;
     CREATE INDEX IF NOT EXISTS runs_running ON runs (updated_at)
-        WHERE status = 'running';""",
+        WHERE status = 'running';
+    CREATE INDEX IF NOT EXISTS requests_escalation_due ON requests (id)
+        WHERE status = 'pending' AND escalated_at IS NULL AND message_ts IS NOT NULL
+          AND (policy->>'escalate_after_s') IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS requests_dms_due ON requests (id)
+        WHERE status = 'pending' AND message_ts IS NOT NULL AND dms_sent_at IS NULL
+          AND policy->>'notify' = 'dm';""",
     # who might decide an open request, as an indexed array (a user id, '*' for anyone,
     # '@group' when a user group is named), so a person's pending list finds theirs
     # without reading every open request. PARALLEL UNSAFE keeps the inbox's short reads

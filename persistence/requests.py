@@ -34,6 +34,7 @@ SELECT_APPROVALS = "SELECT * FROM approvals WHERE request_id = %s ORDER BY idx"
 SELECT_APPROVAL = "SELECT * FROM approvals WHERE id = %s"
 SELECT_APPROVAL_CONTEXT = """
 SELECT a.id AS approval_id, a.request_id, r.thread_id, r.policy, r.policy_initial, r.request,
+       r.escalated_at,
        run.requested_by, run.graph, run.channel AS run_channel,
        (SELECT jsonb_agg(jsonb_build_object('id', x.id, 'args', x.args) ORDER BY x.idx)
         FROM approvals x WHERE x.request_id = a.request_id) AS args_of

@@ -43,14 +43,21 @@ _READY = "(sweep_retry_at IS NULL OR sweep_retry_at < %s)"
 CLAIM_EXPIRED = f"""
 SELECT id, (policy->>'timeout_s')::int AS timeout_s FROM requests
 WHERE status = 'pending' AND expires_at < %s AND {_READY}
+  AND coalesce(policy->>'on_timeout', 'reject') <> 'wait'
 ORDER BY expires_at LIMIT 20 FOR UPDATE SKIP LOCKED
 """
+# Up to ``reminders`` of them; the next one period after this one (without a period, a
+# quarter of the timeout).
 CLAIM_REMINDERS = f"""
-UPDATE requests SET reminded_at = now() WHERE id IN (
+UPDATE requests SET reminded_at = %s, reminders_sent = reminders_sent + 1,
+    remind_at = %s + make_interval(secs => coalesce((policy->>'reminder_s')::int,
+                                                    (policy->>'timeout_s')::int / 4, 3600))
+WHERE id IN (
     SELECT id FROM requests WHERE status = 'pending' AND remind_at < %s
-      AND reminded_at IS NULL AND message_ts IS NOT NULL AND {_READY}
+      AND message_ts IS NOT NULL AND {_READY}
+      AND reminders_sent < coalesce((policy->>'reminders')::int, 1)
     LIMIT 20 FOR UPDATE SKIP LOCKED)
-RETURNING id, thread_id, channel, message_ts, expires_at
+RETURNING id, thread_id, channel, message_ts, expires_at, reminders_sent
 """
 STALLED = f"""
 SELECT id FROM requests WHERE status = 'decided' AND decided_at < %s AND {_READY}
@@ -85,8 +92,8 @@ async def claim_expired(conn: AsyncConnection[Any], *, now: datetime) -> list[di
 
 
 async def claim_reminders(conn: AsyncConnection[Any], *, now: datetime) -> list[dict[str, Any]]:
-    """Requests due a reminder, marked reminded as they are claimed."""
-    return await _rows(conn, CLAIM_REMINDERS, (now, now))
+    """Requests due a reminder, counted and rescheduled as they are claimed."""
+    return await _rows(conn, CLAIM_REMINDERS, (now, now, now, now))
 
 
 async def stalled(conn: AsyncConnection[Any], *, before: datetime, now: datetime) -> list[int]:

@@ -52,7 +52,10 @@ def check_valid(blocks: list[dict[str, Any]]) -> None:
 
 
 def button_ids(blocks: list[dict[str, Any]]) -> list[int]:
-    return [int(b["block_id"].split(":")[1]) for b in blocks if b["type"] == "actions"]
+    return [
+        int(b["block_id"].split(":")[1]) for b in blocks
+        if b["type"] == "actions" and b["block_id"].startswith("decide:")
+    ]
 
 
 def test_one_action_has_buttons_and_args() -> None:

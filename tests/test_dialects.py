@@ -20,7 +20,10 @@ def settings_overrides() -> dict[str, Any]:
 
 def action_blocks(post: dict[str, Any]) -> list[dict[str, Any]]:
     """The ``actions`` blocks (one row of buttons per action) of a posted message."""
-    return [b for b in post.get("blocks") or [] if b["type"] == "actions"]
+    return [
+        b for b in post.get("blocks") or []
+        if b["type"] == "actions" and b["block_id"].startswith("decide:")
+    ]
 
 
 def button_ids(post: dict[str, Any]) -> list[int]:
@@ -200,3 +203,4 @@ async def test_click_on_decided_request_says_already(harness: Harness) -> None:
         started.thread_id,
     )
     assert resumed[0]["n"] == 1
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.approve_all import approve_all_block
 from bot.blocks.compact import compact_action_blocks
 from bot.blocks.format import clip, date_token, escape, mention
 from bot.blocks.headline import current_title
@@ -64,13 +65,15 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
             _action_blocks(action, required=view.required_approvals, numbered=i if many else None)
         )
     tail: list[dict[str, Any]] = []
+    everything = approve_all_block(view)
+    if everything is not None:
+        tail.append(everything)
     meta = f"Requested by {mention(view.requested_by)} · graph `{escape(view.graph)}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
     if view.deciders and view.pending:
         meta += f" · after the edit, decided by {view.deciders}"
-    if view.expires_at and view.pending:
-        meta += f" · expires {date_token(view.expires_at)}"
+    meta += due_text(view)
     tail.append(context(meta))
     if view.note:
         tail.append(context(f"⚠️ {escape(view.note)}"))  # errors quote untrusted values
@@ -82,6 +85,22 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     blocks.extend(tail)
     state = "pending" if view.pending else "decided"
     return f"Approval {state}: {clip(escape(title), 2900)}", blocks
+
+
+def due_text(view: RequestView) -> str:
+    """`` · expires …``, `` · ⏰ overdue since …`` and `` · ⤴️ escalated to …`` as they apply."""
+    if not view.pending:
+        return ""
+    text = ""
+    if view.expires_at and view.waits and view.overdue:
+        text += f" · ⏰ *overdue* since {date_token(view.expires_at)}"
+    elif view.expires_at:
+        verb = "due" if view.waits else "expires"
+        text += f" · {verb} {date_token(view.expires_at)}"
+    if view.escalated:
+        who = ", ".join(mention(u) for u in view.escalated_to)
+        text += f" · ⤴️ escalated{f' to {who}' if who else ''}"
+    return text
 
 
 def _as_proposed(view: RequestView) -> str:

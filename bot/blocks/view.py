@@ -64,6 +64,10 @@ class RequestView:
     note: str | None = None  # e.g. "the run failed to resume: …"
     # Who may decide, as mrkdwn, when an edit changed it (the bot's own mentions).
     deciders: str | None = None
+    escalated_to: tuple[str, ...] = ()  # set once the request was escalated
+    escalated: bool = False
+    waits: bool = False  # on_timeout = "wait": past expires_at it is overdue, not rejected
+    overdue: bool = False
 
     @property
     def pending(self) -> bool:

@@ -119,7 +119,11 @@ async def _decide(deps: Deps, approval_id: int, context: Row, click: Click) -> D
         now = deps.clock()
         _check_open(deps, request, approval, click, now=now)
         locked = {int(a["id"]): a["args"] for a in approvals}
-        stored = {"policy": request["policy"], "policy_initial": request["policy_initial"]}
+        stored = {
+            "policy": request["policy"],
+            "policy_initial": request["policy_initial"],
+            "escalated_at": request["escalated_at"],
+        }
         policy = _policy(deps, context | stored, locked, approval_id, click)
         if _who(policy) != _who(expected):
             raise Unavailable("This request changed just now. Nothing was recorded: try again.")
@@ -168,7 +172,7 @@ def _expiry(request: Row, policy: Policy, *, now: datetime) -> datetime | None:
     shorter = policy_model(request).timeout_s - policy.timeout_s
     if expires is not None and shorter > 0:
         expires -= timedelta(seconds=shorter)
-        if expires <= now:
+        if expires <= now and policy.on_timeout != "wait":
             raise AlreadyDecided(
                 "These arguments must be decided sooner than that; the request has expired. "
                 "Nothing was changed."
@@ -184,7 +188,8 @@ def _check_open(deps: Deps, request: Row, approval: Row, click: Click, *, now: d
     """Refuse a click on a closed or expired request, or on a version it no longer shows."""
     if approval["status"] != "pending" or request["status"] != "pending":
         raise AlreadyDecided(_already(approval))
-    if request["expires_at"] is not None and request["expires_at"] <= now:
+    waits = policy_model(request).on_timeout == "wait"  # overdue, still open
+    if request["expires_at"] is not None and request["expires_at"] <= now and not waits:
         raise AlreadyDecided("This request expired before anyone decided. Nothing was changed.")
     if click.version != current_version(approval):
         raise Stale(CHANGED, channel=request["channel"], ts=request["message_ts"])

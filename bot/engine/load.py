@@ -9,6 +9,7 @@ from psycopg import AsyncConnection
 
 from bot.blocks.view import ActionView, RequestView, Vote
 from bot.policy import Policy, PolicyBook, describe_approvers, stricter
+from bot.policy.floor import escalated
 from bot.settings import Settings
 from graphs.models import Action, ApprovalRequest
 from persistence import requests, views
@@ -48,7 +49,9 @@ def governing_policy(
     edited = stored.model_copy(update={"actions": actions})
     resolved = book.resolve(defaults=defaults, graph=context["graph"], request=edited)
     floor = Policy.model_validate(context["policy_initial"] or context["policy"])
-    return stricter(floor, resolved)
+    both = stricter(floor, resolved)
+    # An escalated request stays escalated, whatever an edit's arguments resolve to.
+    return escalated(both) if context.get("escalated_at") is not None else both
 
 
 def action_as_it_stands(approval: Row) -> Action:
@@ -126,5 +129,9 @@ async def load_view(
         expires_at=row["expires_at"],
         note=note,
         deciders=describe_approvers(policy) if row["policy_initial"] is not None else None,
+        escalated=row.get("escalated_at") is not None,
+        escalated_to=policy.escalate_to,
+        waits=policy.on_timeout == "wait",
+        overdue=row.get("overdue_at") is not None,
     )
     return view, row, approvals

@@ -16,6 +16,8 @@ from bot.engine.deps import Deps
 from bot.engine.failures import fail_run
 from bot.engine.jsonsafe import json_safe
 from bot.engine.load import load_view
+from bot.engine.notify import send_dms
+from bot.engine.remind import first_reminder
 from bot.errors import Unrepresentable
 from bot.metrics import METRICS
 from bot.policy import Policy
@@ -92,11 +94,14 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
         timeout_s=deps.settings.approvals_timeout_s,
         reminder_s=deps.settings.approvals_reminder_s,
     )
-    policy = deps.policies.resolve(defaults=defaults, graph=run["graph"], request=request)
+    resolution = deps.policies.explain(defaults=defaults, graph=run["graph"], request=request)
+    for warning in resolution.warnings:
+        log.warning("policy for graph %s: %s", run["graph"], warning)
+    policy = resolution.policy
     request = _narrow(request, policy)
     now = deps.clock()
     expires = now + timedelta(seconds=policy.timeout_s)
-    remind = expires - timedelta(seconds=policy.reminder_s or policy.timeout_s / 4)
+    remind = first_reminder(policy, now=now)
     async with deps.pool.connection() as conn:
         request_id = await requests.insert_request(
             conn,
@@ -107,7 +112,7 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
             policy=policy.model_dump(mode="json"),
             channel=policy.channel or run["channel"],
             expires_at=expires,
-            remind_at=remind if remind > now else None,
+            remind_at=remind,
             actions=[a.model_dump(mode="json") for a in request.actions],
         )
         if request_id is not None:
@@ -118,8 +123,14 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
                 request_id=request_id,
                 actor=run["requested_by"],
                 args_before=[a.args for a in request.actions],
+                # e.g. a condition that could not be evaluated and so failed closed
+                detail=_warnings_detail(resolution.warnings),
             )
     return request_id
+
+
+def _warnings_detail(warnings: tuple[str, ...]) -> dict[str, Any] | None:
+    return {"policy_warnings": list(warnings)} if warnings else None
 
 
 async def post_request(deps: Deps, request_id: int) -> bool:
@@ -154,6 +165,7 @@ async def post_request(deps: Deps, request_id: int) -> bool:
             request_id=request_id,
             detail={"channel": resp["channel"], "ts": resp["ts"]},
         )
+    await send_dms(deps, request_id)
     return True
 
 

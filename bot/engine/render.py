@@ -10,6 +10,7 @@ from bot.blocks.request import build_request_message
 from bot.blocks.view import RequestView
 from bot.engine.deps import Deps
 from bot.engine.load import load_view
+from bot.engine.notify import update_dms
 from bot.slack.client import SLACK_ERRORS, permanent_error
 from persistence import requests
 
@@ -51,6 +52,7 @@ async def render_request(deps: Deps, request_id: int) -> bool:
         sent = message
     async with deps.pool.connection() as conn:
         await requests.set_render_needed(conn, request_id, not quorum_done)
+    await update_dms(deps, request_id)
     return True
 
 

@@ -1,11 +1,12 @@
 """The background chores, safe on every instance: rows are shared out with SKIP LOCKED.
 
-Chores: expire overdue requests, send reminders, finish decided-but-not-resumed requests
-(a crash between the decision and the resume), re-post requests whose post failed,
-re-render messages whose rewrite failed, and sync runs left mid-way. Each chore loops on
-its own, so none waits on another; each row is handled on its own, so one bad row is
-logged, counted, backed off and finally marked failed, and never stops the others. A
-resume never waits on a thread whose lease a live owner holds.
+Chores: expire overdue requests (or, with ``on_timeout = "wait"``, mark them overdue),
+send repeating reminders, escalate requests nobody decided in time, finish
+decided-but-not-resumed requests (a crash between the decision and the resume), re-post
+requests whose post failed, re-render messages whose rewrite failed, and sync runs left
+mid-way. Each chore loops on its own, so none waits on another; each row is handled on
+its own, so one bad row is logged, counted, backed off and finally marked failed, and
+never stops the others. A resume never waits on a thread whose lease a live owner holds.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.blocks.format import date_token
 from bot.engine.close import close_request
 from bot.engine.deps import Deps
+from bot.engine.escalate import due_escalations, escalate_request
 from bot.engine.flow import after_decision
+from bot.engine.notify import send_dms
 from bot.engine.post import post_request, sync_run
+from bot.engine.remind import due_overdue, due_reminders, send_reminder
 from bot.engine.render import render_request
 from bot.engine.resume import resume_request
 from bot.metrics import METRICS
-from bot.slack.client import SLACK_ERRORS
-from persistence import audit, sweeps
+from persistence import audit, reach, sweeps
 from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
@@ -103,25 +105,21 @@ def _human(delta: timedelta) -> str:
 
 
 async def send_reminders(deps: Deps, grace_s: float = 0.0) -> None:
-    """One reminder in the request's thread, before it expires."""
-    async with deps.pool.connection() as conn:
-        due = {int(r["id"]): r for r in await sweeps.claim_reminders(conn, now=deps.clock())}
+    """Reminders in the request's thread (and by DM), ``reminder_s`` apart, capped."""
+    due = {int(r["id"]): r for r in await due_reminders(deps)}
+    await _each(deps, "remind", list(due), lambda request_id: send_reminder(deps, due[request_id]))
 
-    async def remind(request_id: int) -> None:
-        row = due[request_id]
-        when = date_token(row["expires_at"])
-        text = f"⏰ Still waiting for a decision; this request expires {when}."
-        try:
-            await deps.slack.chat_postMessage(
-                channel=row["channel"], thread_ts=row["message_ts"], text=text
-            )
-        except SLACK_ERRORS as exc:
-            log.warning("reminder for request %s failed: %s", request_id, exc)
-            return
-        async with deps.pool.connection() as conn:
-            await audit.record(conn, "reminded", thread_id=row["thread_id"], request_id=request_id)
 
-    await _each(deps, "remind", list(due), remind)
+async def mark_overdue(deps: Deps, grace_s: float = 0.0) -> None:
+    """Redraw waiting requests that just went past their timeout: they say overdue."""
+    ids = [int(r["id"]) for r in await due_overdue(deps)]
+    await _each(deps, "overdue", ids, lambda request_id: render_request(deps, request_id))
+
+
+async def escalate(deps: Deps, grace_s: float = 0.0) -> None:
+    """Escalate requests nobody decided within ``escalate_after_s``."""
+    ids = await due_escalations(deps)
+    await _each(deps, "escalate", ids, lambda request_id: escalate_request(deps, request_id))
 
 
 async def _tracked(deps: Deps, work: Awaitable[Any]) -> Any:
@@ -167,9 +165,20 @@ async def sync_left_running(deps: Deps, grace_s: float) -> None:
     await _each(deps, "sync", threads, lambda thread_id: sync_run(deps, thread_id))
 
 
+async def notify(deps: Deps, grace_s: float) -> None:
+    """Send the DMs a post or an escalation still owes (``notify = "dm"``)."""
+    now = deps.clock()
+    async with deps.pool.connection() as conn:
+        ids = await reach.due_dms(conn, before=now - timedelta(seconds=grace_s), now=now)
+    await _each(deps, "notify", ids, lambda request_id: send_dms(deps, request_id))
+
+
 CHORES: dict[str, Chore] = {
     "expire": expire_due,
+    "overdue": mark_overdue,
     "remind": send_reminders,
+    "escalate": escalate,
+    "notify": notify,
     "resume": resume_stalled,
     "post": repost,
     "render": rerender,

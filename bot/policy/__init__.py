@@ -18,11 +18,21 @@ field                       meaning                                             
                             empty means anyone in the channel may decide
 ``required_approvals``      how many different people must approve (≥ 1)         ``1``
 ``allow_self_approval``     may the requester approve their own request           ``false``
-``timeout_s``               seconds before the request expires (rejected)         ``86400``
+``timeout_s``               seconds before the request times out                  ``86400``
+``on_timeout``              ``"reject"`` (auto-reject) or ``"wait"`` (stay open,  ``reject``
+                            marked overdue, reminders go on)
 ``allowed_decisions``       subset of approve, edit, reject, respond              approve,
                                                                                   edit,
                                                                                   reject
-``reminder_s``              remind this many seconds before expiry                none
+``reminder_s``              seconds between reminders (the first one period      none (¾ of
+                            after posting)                                        timeout)
+``reminders``               how many reminders at most (0: none)                  ``1``
+``notify``                  ``"channel"``, or ``"dm"``: each eligible approver    channel
+                            (groups expanded) also gets the request, its
+                            buttons and reminders by DM
+``escalate_after_s``        seconds without a decision before escalating         none
+``escalate_to``             users and groups who become eligible then, and are    ``[]``
+                            mentioned (and DMed with ``notify = "dm"``)
 ``external_users``          people of other workspaces or organisations (Slack    ``false``
                             Connect) may decide
 ==========================  ====================================================  =========
@@ -56,16 +66,18 @@ field                       meaning                                             
     approvers = ["S0FINANCE", "U0CFO"]
 
     [[graphs.payments.actions.pay.rules]]
-    when = [{ arg = "payee.country", op = "not in", value = ["US", "CA"] },
+    when = ['has(payee.country) && !(payee.country in ["US", "CA"])',
             "amount > 0"]             # a list: all conditions must hold
     channel = "C0PAYINTL"
 
 Rules (``[[... .rules]]``) may sit in any table; each has a ``when`` and at least one
-field. ``when`` compares an argument of the action (dotted for nested objects) with a
-literal using ``> >= < <= == != in`` or ``not in``: ``amount > 10000``,
-``currency == "EUR"`` (or ``'EUR'``), ``urgent == true``, ``env in ["prod", "staging"]``.
-Numbers also match numeric strings (``"12500.00"``); a missing argument never matches.
-Conditions are parsed, never evaluated as code.
+field. ``when`` is a CEL expression over the action's arguments (see
+:mod:`bot.policy.cel`): ``amount > 10000 && currency == "EUR"``,
+``recipient in ["offshore", "unknown"] || amount > 50000``. It is compiled once at
+start, never evaluated as Python. CEL is typed (``10000`` is an integer, ``10000.0`` a
+double); a condition that cannot be evaluated for a request (a missing argument, a wrong
+type) fails closed: the stricter of applying the rule or not applies, and the request's
+audit log notes it. The old ``x not in [...]`` is read as ``!(x in [...])``.
 
 An invalid file stops the bot at start with ``FILE:LINE: FIELD: what is wrong``.
 '''
@@ -73,7 +85,8 @@ An invalid file stops the bot at start with ``FILE:LINE: FIELD: what is wrong``.
 from __future__ import annotations
 
 from bot.policy.book import PolicyBook, Resolution, Rule, Section, combine_policies
-from bot.policy.conditions import Condition, ConditionError, parse_conditions
+from bot.policy.cel import CelCondition as Condition
+from bot.policy.cel import ConditionError, parse_conditions
 from bot.policy.eligibility import (
     check_can_decide,
     describe_approvers,

@@ -20,11 +20,13 @@ the fields it names:
 
 ``allowed_decisions`` is then narrowed to what the action itself accepts (an Agent
 Inbox ``config`` or a middleware ``review_config``), and a ``reminder_s`` not shorter
-than ``timeout_s`` is dropped.
+than ``timeout_s`` is dropped (unless ``on_timeout = "wait"``: reminders go on past it).
 
 A request with several actions (a batch of tool calls) gets one policy, the strictest
 across its actions: the most ``required_approvals``, the shortest ``timeout_s``, the
-earliest reminder, self-approval only if every action allows it, the decisions every
+shortest reminder period and most reminders, a DM if any action wants one, the earliest
+escalation to everyone any action escalates to, waiting past the timeout only if every
+action waits, self-approval only if every action allows it, the decisions every
 action allows (``reject`` alone if they share none), approvers every action accepts
 (the ids common to all non-empty lists; if the lists share no id, their union, with a
 warning — check each action with :meth:`PolicyBook.resolve_action` when that matters),
@@ -39,12 +41,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.policy.conditions import Condition
-from bot.policy.floor import tighten
+from bot.policy.cel import CelCondition
+from bot.policy.floor import stricter, tighten
 from bot.policy.model import Policy, PolicyPatch, apply_patch, lenient_patch, ordered_decisions
 from graphs.models import Action, ApprovalRequest, DecisionKind
 
 logger = logging.getLogger(__name__)
+CONDITION_UNEVALUATED = "condition not evaluated"
 
 
 class Rule(BaseModel):
@@ -52,12 +55,16 @@ class Rule(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    when: tuple[Condition, ...] = Field(min_length=1)
+    when: tuple[CelCondition, ...] = Field(min_length=1)
     patch: PolicyPatch
 
-    def matches(self, args: Mapping[str, Any]) -> bool:
-        """Whether all of this rule's conditions hold for ``args``."""
-        return all(condition.matches(args) for condition in self.when)
+    def matches(self, args: Mapping[str, Any]) -> bool | None:
+        """Whether all conditions hold for ``args``: None if one cannot be evaluated
+        (and none is false)."""
+        results = [condition.evaluate(args) for condition in self.when]
+        if False in results:
+            return False
+        return None if None in results else True
 
 
 class Section(BaseModel):
@@ -147,17 +154,43 @@ class PolicyBook(BaseModel):
     ) -> tuple[Policy, list[str]]:
         sections = self._sections(graph, action.name)
         policy = defaults
-        patches = [section.patch for section in sections]
-        patches += [r.patch for s in sections for r in s.rules if r.matches(action.args)]
-        for patch in patches:
-            policy = apply_patch(policy, patch)
+        warnings: list[str] = []
+        pinned = any("channel" in section.patch.model_fields_set for section in sections)
+        for section in sections:
+            policy = apply_patch(policy, section.patch)
+        for section in sections:
+            for rule in section.rules:
+                policy, applied = _apply_rule(policy, rule, action, warnings)
+                pinned = pinned or (applied and "channel" in rule.patch.model_fields_set)
         graph_section = self.graphs.get(graph)
         if graph_section is not None and graph_section.graph_may_relax:
             policy = apply_patch(policy, approval)
         else:
-            pinned = any("channel" in patch.model_fields_set for patch in patches)
             policy = tighten(policy, approval, pinned_channel=pinned)
-        return _fit_to_action(policy, action)
+        fitted, fit_warnings = _fit_to_action(policy, action)
+        return fitted, warnings + fit_warnings
+
+
+def _apply_rule(
+    policy: Policy, rule: Rule, action: Action, warnings: list[str]
+) -> tuple[Policy, bool]:
+    """``policy`` after ``rule``, and whether the rule applied. A rule that cannot be
+    evaluated fails closed: both outcomes at once, each field at its stricter."""
+    matched = rule.matches(action.args)
+    if matched is False:
+        return policy, False
+    applied = apply_patch(policy, rule.patch)
+    if matched:
+        return applied, True
+    when = " && ".join(f"({condition})" for condition in rule.when)
+    warnings.append(
+        f"{CONDITION_UNEVALUATED}: action {action.name}: {when} cannot be evaluated for its "
+        "arguments; the stricter outcome applies"
+    )
+    both = stricter(policy, applied)
+    # The rule's channel and reminder period, as if it had matched.
+    as_matched = {"channel": applied.channel, "reminder_s": applied.reminder_s}
+    return both.model_copy(update=as_matched), True
 
 
 def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
@@ -170,7 +203,8 @@ def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
             f"the action accepts only {list(action.allowed)}; using {list(allowed)}"
         )
     reminder = policy.reminder_s
-    if reminder is not None and reminder >= policy.timeout_s:
+    # A request that waits past its timeout may still be reminded after it.
+    if reminder is not None and reminder >= policy.timeout_s and policy.on_timeout == "reject":
         warnings.append(
             f"action {action.name}: reminder_s {reminder} is not shorter than timeout_s "
             f"{policy.timeout_s}; no reminder"
@@ -210,11 +244,26 @@ def combine_policies(policies: Sequence[Policy]) -> tuple[Policy, list[str]]:
         external_users=all(policy.external_users for policy in policies),
         timeout_s=min(policy.timeout_s for policy in policies),
         allowed_decisions=decisions or ("reject",),
-        reminder_s=max(reminders) if reminders else None,
+        reminder_s=min(reminders) if reminders else None,
+        **_combined_reach(policies),
     )
-    if combined.reminder_s is not None and combined.reminder_s >= combined.timeout_s:
+    waits = combined.on_timeout == "wait"
+    if combined.reminder_s is not None and combined.reminder_s >= combined.timeout_s and not waits:
         combined = combined.model_copy(update={"reminder_s": None})
     return combined, warnings
+
+
+def _combined_reach(policies: Sequence[Policy]) -> dict[str, Any]:
+    """How a batch reaches people: the loudest, earliest and strictest of its actions."""
+    escalations = [p.escalate_after_s for p in policies if p.escalate_after_s is not None]
+    return {
+        "reminders": max(policy.reminders for policy in policies),
+        "notify": "dm" if any(policy.notify == "dm" for policy in policies) else "channel",
+        "escalate_after_s": min(escalations) if escalations else None,
+        "escalate_to": tuple(dict.fromkeys(u for p in policies for u in p.escalate_to)),
+        # Waiting past the timeout is the laxer outcome: every action must agree to it.
+        "on_timeout": "wait" if all(p.on_timeout == "wait" for p in policies) else "reject",
+    }
 
 
 def _common_approvers(policies: Sequence[Policy]) -> tuple[tuple[str, ...], list[str]]:

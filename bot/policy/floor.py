@@ -70,9 +70,66 @@ def tighten(policy: Policy, patch: PolicyPatch, *, pinned_channel: bool) -> Poli
         out["allowed_decisions"] = _decisions(policy.allowed_decisions, u["allowed_decisions"])
     if "reminder_s" in u:
         out["reminder_s"] = u["reminder_s"]
-    if out["reminder_s"] is not None and out["reminder_s"] >= out["timeout_s"]:
+    out.update(_tighter_reach(policy, u))
+    waits = out["on_timeout"] == "wait"
+    if out["reminder_s"] is not None and out["reminder_s"] >= out["timeout_s"] and not waits:
         out["reminder_s"] = None
     return Policy.model_validate(out)
+
+
+def _tighter_reach(policy: Policy, u: dict[str, Any]) -> dict[str, Any]:
+    """The reach fields a stricter layer may set: louder, sooner, never laxer.
+
+    It may turn DMs on, add reminders, escalate sooner (never not at all), and switch
+    ``on_timeout`` to ``"reject"``; ``escalate_to`` may only name people the layer
+    below already escalates to, since escalation makes them eligible.
+    """
+    out: dict[str, Any] = {}
+    if u.get("notify") == "dm":
+        out["notify"] = "dm"
+    if "reminders" in u:
+        out["reminders"] = max(policy.reminders, u["reminders"])
+    if "escalate_after_s" in u:
+        below = policy.escalate_after_s
+        out["escalate_after_s"] = u["escalate_after_s"] if below is None else min(
+            below, u["escalate_after_s"]
+        )
+    if "escalate_to" in u:
+        out["escalate_to"] = tuple(a for a in u["escalate_to"] if a in policy.escalate_to)
+    if u.get("on_timeout") == "reject":
+        out["on_timeout"] = "reject"
+    return out
+
+
+def escalated(policy: Policy) -> Policy:
+    """``policy`` once escalated: ``escalate_to`` may decide too (anyone stays anyone).
+
+    They join every list a decider must be on, since the file named them; the number
+    of approvals needed is unchanged.
+    """
+    if not policy.escalate_to or not policy.approvers:
+        return policy
+    return policy.model_copy(
+        update={
+            "approvers": tuple(dict.fromkeys((*policy.approvers, *policy.escalate_to))),
+            "also_approvers": tuple(
+                tuple(dict.fromkeys((*group, *policy.escalate_to)))
+                for group in policy.also_approvers
+            ),
+        }
+    )
+
+
+def _both_reach(a: Policy, b: Policy) -> dict[str, Any]:
+    """Reach as both policies ask (both come from the file): the louder and sooner."""
+    after = [p.escalate_after_s for p in (a, b) if p.escalate_after_s is not None]
+    return {
+        "notify": "dm" if "dm" in (a.notify, b.notify) else "channel",
+        "reminders": max(a.reminders, b.reminders),
+        "escalate_after_s": min(after) if after else None,
+        "escalate_to": tuple(dict.fromkeys((*a.escalate_to, *b.escalate_to))),
+        "on_timeout": "wait" if a.on_timeout == b.on_timeout == "wait" else "reject",
+    }
 
 
 def stricter(floor: Policy, other: Policy) -> Policy:
@@ -91,6 +148,7 @@ def stricter(floor: Policy, other: Policy) -> Policy:
         }
     )
     both = tighten(floor, patch, pinned_channel=True)
+    both = both.model_copy(update=_both_reach(floor, other))
     if not other.also_approvers:
         return both
     also = (*both.also_approvers, *other.also_approvers)

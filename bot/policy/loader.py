@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from bot.errors import ConfigError
 from bot.policy.book import GraphSection, PolicyBook, Rule, Section
-from bot.policy.conditions import ConditionError, parse_conditions
+from bot.policy.cel import ConditionError, parse_conditions
 from bot.policy.lines import KeyPath, format_path, key_lines, line_of
 from bot.policy.model import POLICY_FIELDS, PolicyPatch
 

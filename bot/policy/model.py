@@ -9,7 +9,7 @@ in a policy file fails at start instead of meaning something else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -28,6 +28,8 @@ ApproverId = Annotated[str, StringConstraints(pattern=APPROVER_PATTERN)]
 ChannelRef = Annotated[str, StringConstraints(pattern=r"^\S+$")]
 DECISION_ORDER: tuple[DecisionKind, ...] = ("approve", "edit", "reject", "respond")
 DEFAULT_TIMEOUT_S = 24 * 60 * 60
+Notify = Literal["channel", "dm"]
+OnTimeout = Literal["reject", "wait"]
 
 
 def ordered_decisions(kinds: Iterable[DecisionKind]) -> tuple[DecisionKind, ...]:
@@ -57,10 +59,17 @@ class Policy(BaseModel):
     external_users: bool = False
     timeout_s: int = Field(default=DEFAULT_TIMEOUT_S, gt=0)
     allowed_decisions: tuple[DecisionKind, ...] = Field(default=ALL_DECISIONS, min_length=1)
-    # Remind this many seconds before expiry; None means no reminder.
+    # The period between reminders; None: one reminder when three quarters have passed.
     reminder_s: int | None = Field(default=None, gt=0)
+    reminders: int = Field(default=1, ge=0)
+    # "dm": each eligible approver also gets the request (and its reminders) by DM.
+    notify: Notify = "channel"
+    escalate_after_s: int | None = Field(default=None, gt=0)
+    escalate_to: tuple[ApproverId, ...] = ()
+    # "wait": an overdue request stays open instead of being rejected.
+    on_timeout: OnTimeout = "reject"
 
-    @field_validator("approvers")
+    @field_validator("approvers", "escalate_to")
     @classmethod
     def _distinct_approvers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _dedupe(value)
@@ -89,6 +98,11 @@ class PolicyPatch(BaseModel):
     allowed_decisions: list[DecisionKind] | None = Field(default=None, min_length=1)
     reminder_s: int | None = Field(default=None, gt=0)
     external_users: bool | None = None
+    reminders: int | None = Field(default=None, ge=0)
+    notify: Notify | None = None
+    escalate_after_s: int | None = Field(default=None, gt=0)
+    escalate_to: list[ApproverId] | None = None
+    on_timeout: OnTimeout | None = None
 
     def updates(self) -> dict[str, Any]:
         """The fields this layer sets, by name."""

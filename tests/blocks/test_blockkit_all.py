@@ -4,12 +4,14 @@ block caps, with hostile text in every field; the fake Slack refuses what Slack 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.dm import build_dm_message
 from bot.blocks.edit_modal import build_edit_modal
 from bot.blocks.inbox import build_home_view, build_pending_text
 from bot.blocks.notice_modal import build_notice_modal
@@ -74,6 +76,21 @@ def test_request_and_quorum_messages_validate(case: str, required: int) -> None:
         shown = json.dumps(list(_mrkdwn(blocks))) + text  # plain_text (the header) is inert
         assert "<!channel>" not in shown and "<https://x|y>" not in shown
         assert "<@U1>" not in shown  # a mention typed into an argument stays text
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize(
+    "link", [None, "https://acme.slack.com/archives/C1/p1", "https://x.slack.com/a|<!channel>"]
+)
+def test_the_dm_of_a_request_validates_and_escapes(case: str, link: str | None) -> None:
+    view = replace(_request(CASES[case]), escalated=True, escalated_to=("U0BOSS", "S0LEADS"),
+                   waits=True, overdue=True)
+    text, blocks = build_dm_message(view, channel="C0PAY", link=link)
+    check_message(text, blocks)
+    shown = json.dumps(list(_mrkdwn(blocks))) + text
+    assert "<!channel>" not in shown and "<https://x|y>" not in shown and "|<" not in shown
+    if case == "one":
+        assert "overdue" in shown and "escalated to <@U0BOSS>" in shown and "<#C0PAY>" in shown
 
 
 def _mrkdwn(value: Any) -> Any:

@@ -80,19 +80,20 @@ def test_bad_condition_operator(tmp_path: Path) -> None:
         '[[actions.pay.rules]]\nwhen = "amount => 10"\nchannel = "C2"\n'
     )
     message = load_error(tmp_path, text)
-    assert "policy.toml:4: actions.pay.rules[0].when: unknown operator '=>'" in message
+    assert "policy.toml:4: actions.pay.rules[0].when: cannot read 'amount => 10' as CEL" in message
 
 
 @pytest.mark.parametrize(
     ("when", "reason"),
     [
-        ('"amount > EUR"', "cannot read the value"),
-        ('"amount in 5"', "needs a non-empty list"),
-        ('"amount > true"', "needs a number or a string"),
+        ('"amount > 1; x"', "as CEL"),
+        ('"launch(amount)"', "unknown function 'launch'"),
+        ('"amount > 5 && country not in [1]"', "write !(x in [...])"),
+        ('{ arg = "amount", op = "in", value = 5 }', "needs a non-empty list"),
         ('{ arg = "amount", op = "~", value = 1 }', "unknown operator '~'"),
         ('{ arg = "amount", value = 1 }', "missing key 'op'"),
         ("[]", "must not be an empty list"),
-        ("5", "must be a string"),
+        ("5", "must be a CEL string"),
     ],
 )
 def test_bad_conditions(tmp_path: Path, when: str, reason: str) -> None:

@@ -100,7 +100,8 @@ def test_any_graph_action_overrides_graph(book: PolicyBook) -> None:
 
 
 def test_graph_action_overrides_any_graph_action(book: PolicyBook) -> None:
-    resolved = book.resolve(defaults=SETTINGS, graph="payments", request=request(("pay", {})))
+    pay = request(("pay", {"amount": 5}))
+    resolved = book.resolve(defaults=SETTINGS, graph="payments", request=pay)
     assert resolved.timeout_s == 900
     assert resolved.allowed_decisions == ("approve", "reject")
     # Fields the graph-action table leaves out come from [actions.pay] over [graphs.payments].
@@ -115,9 +116,18 @@ def test_threshold_rule_matches_above_and_not_at_the_threshold(book: PolicyBook)
 
     assert required(10_000) == 1
     assert required(10_000.01) == 2
-    assert required("25000.00") == 2
     assert required(1_000_000) == 3
-    assert required("not a number") == 1
+    # A string, or no amount at all, cannot be compared: the strictest outcome applies.
+    assert required("25000.00") == 3
+    assert required("not a number") == 3
+
+
+def test_a_condition_that_cannot_be_evaluated_fails_closed(book: PolicyBook) -> None:
+    explained = book.explain(defaults=SETTINGS, graph="payments", request=request(("pay", {})))
+    assert explained.policy.required_approvals == 3
+    # Never the union of U0ANY and the rule's list: no id in common, so the rule's list.
+    assert explained.policy.approvers == ("S0FINANCE", "U0CFO")
+    assert any("cannot be evaluated" in w for w in explained.warnings)
 
 
 def test_rules_only_apply_in_their_graph(book: PolicyBook) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.engine.deps import Deps
-from bot.listeners.actions import cancel, decide, modals
+from bot.listeners.actions import approve_all, cancel, decide, modals
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -13,3 +13,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
     decide.register(app, deps)
     modals.register(app, deps)
     cancel.register(app, deps)
+    approve_all.register(app, deps)

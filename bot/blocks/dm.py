@@ -1,0 +1,36 @@
+"""The direct message that carries a request to one approver: the request and a link."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.blocks.format import escape
+from bot.blocks.parts import MAX_BLOCKS, context
+from bot.blocks.request import build_request_message
+from bot.blocks.view import RequestView
+
+# What Slack's chat.getPermalink answers; anything else is shown without a link.
+_SAFE_LINK = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?/[A-Za-z0-9/_.\-?=&%]*")
+
+
+def where_line(*, channel: str, link: str | None) -> str:
+    """``📍 Posted in #channel: open the request`` (a plain channel name without a link)."""
+    place = f"<#{escape(channel)}>"
+    if link and _SAFE_LINK.fullmatch(link):
+        return f"📍 Posted in {place}: <{escape(link)}|open the request>"
+    return f"📍 Posted in {place}"
+
+
+def build_dm_message(
+    view: RequestView, *, channel: str, link: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The request message as a DM: the same buttons, and where it was posted.
+
+    A decision made here or in the channel rewrites both from the same stored state.
+    """
+    text, blocks = build_request_message(view)
+    where = context(where_line(channel=channel, link=link))
+    if len(blocks) < MAX_BLOCKS:
+        blocks = [blocks[0], where, *blocks[1:]]
+    return text, blocks
