@@ -132,3 +132,30 @@ async def test_agent_inbox_respond_opens_a_text_modal_and_resumes_with_the_text(
     response = state.values["response"]
     assert (response["type"], response["args"]) == ("response", "archive it")
     assert state.values["status"] == "answered"
+
+
+async def test_acked_only_once_every_call_is_recorded(harness: Harness) -> None:
+    import psycopg
+
+    from bot.listeners.actions.decide import RECORDED, STILL_RECORDING
+
+    thread_id, button = await start_batch(harness)
+    (request,) = await harness.rows(
+        "SELECT id FROM requests WHERE thread_id = %s AND resumed_at IS NULL", thread_id
+    )
+    url = harness.deps.pool.conninfo
+    async with await psycopg.AsyncConnection.connect(url) as blocker:
+        # Hold the request's row lock: no decision can commit until it is released.
+        await blocker.execute("SELECT id FROM requests WHERE id = %s FOR UPDATE", (request["id"],))
+        await click_all(harness, button["value"], user="UALICE")
+        told = [e["text"] for e in harness.fake.of("chat.postEphemeral")]
+        assert told == [STILL_RECORDING]  # the ack came before any commit, and said so
+        assert not await approved_events(harness, thread_id)
+        await blocker.rollback()
+    await harness.wait_done(thread_id)
+    assert len(await approved_events(harness, thread_id)) == 2
+
+    async def recorded() -> list[str]:
+        return [e["text"] for e in harness.fake.of("chat.postEphemeral")][1:]
+
+    assert await eventually(recorded) == [RECORDED]

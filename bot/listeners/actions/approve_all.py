@@ -8,29 +8,46 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.blocks.approve_all import ACTION_ID, parse_refs
+from bot.blocks.version import Ref
+from bot.engine.decide import Decided
 from bot.engine.deps import Deps
+from bot.listeners.actions.decide import RECORDED, ack_when_recorded
 from bot.listeners.common import NO_VERSION, decide_or_explain, follow_up, tell
 
 
+async def _approve_each(
+    deps: Deps, body: dict[str, Any], refs: list[Ref]
+) -> tuple[list[Decided], list[str]]:
+    """Decide each call in batch order; what was recorded, and why the rest was not."""
+    decided: list[Decided] = []
+    refused: list[str] = []
+    for ref in refs:
+        result = await decide_or_explain(deps, body, ref, kind="approve")
+        if isinstance(result, str):
+            refused.append(result)
+        else:
+            decided.append(result)
+    return decided, refused
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Each call is decided (and audited) on its own, version-checked, in batch order."""
+    """Each call is decided (and audited) on its own, version-checked, in batch order;
+    the click is acked once they are all recorded, as for Approve."""
 
     async def handle_approve_all(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
         refs = parse_refs((body.get("actions") or [{}])[0].get("value"))
         if refs is None:
+            await ack()
             await tell(deps, body, NO_VERSION)
             return
-        refused: list[str] = []
-        for ref in refs:
-            result = await decide_or_explain(deps, body, ref, kind="approve")
-            if isinstance(result, str):
-                refused.append(result)
-                continue
+        work = _approve_each(deps, body, refs)
+        (decided, refused), slow = await ack_when_recorded(deps, ack, body, work)
+        for result in decided:
             await follow_up(deps, result)
         if refused:
-            done = len(refs) - len(refused)
             reasons = " ".join(dict.fromkeys(refused))
-            await tell(deps, body, f"Approved {done} of {len(refs)} calls. {reasons}")
+            await tell(deps, body, f"Approved {len(decided)} of {len(refs)} calls. {reasons}")
+        elif slow:
+            await tell(deps, body, RECORDED)
 
     app.action(ACTION_ID)(handle_approve_all)

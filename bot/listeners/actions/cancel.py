@@ -11,12 +11,11 @@ from bot.engine.close import close_request
 from bot.engine.decide import Decided
 from bot.engine.deps import Deps
 from bot.errors import NotAllowed
-from bot.listeners.actions.decide import RECORDED, ack_when_recorded
+from bot.listeners.actions.decide import ack_when_recorded, settle
 from bot.listeners.common import (
     DB_DOWN,
     DB_DOWN_TEXT,
     approval_id_of,
-    follow_up,
     tell,
     user_of,
 )
@@ -34,12 +33,7 @@ async def handle_cancel(deps: Deps, ack: AsyncAck, body: dict[str, Any]) -> None
         await tell(deps, body, "This option carries no approval id; nothing was changed.")
         return
     result, slow = await ack_when_recorded(deps, ack, body, _cancel(deps, body, approval_id))
-    if isinstance(result, str):
-        await tell(deps, body, result)
-        return
-    if slow:
-        await tell(deps, body, RECORDED)
-    await follow_up(deps, result)
+    await settle(deps, body, result, slow=slow)
 
 
 async def _cancel(deps: Deps, body: dict[str, Any], approval_id: int) -> Decided | str:

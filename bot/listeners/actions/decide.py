@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from bot.engine.decide import Decided
 from bot.engine.deps import Deps
 from bot.listeners.common import NO_VERSION, decide_or_explain, follow_up, ref_of, tell
 
@@ -38,6 +39,19 @@ async def ack_when_recorded(
     return await asyncio.shield(task), not done
 
 
+async def settle(
+    deps: Deps, body: dict[str, Any], result: Decided | str, *, slow: bool
+) -> None:
+    """After the ack: say why nothing changed, or render and resume what was recorded
+    (telling the clicker it is saved when the ack had said "still recording")."""
+    if isinstance(result, str):
+        await tell(deps, body, result)
+        return
+    if slow:
+        await tell(deps, body, RECORDED)
+    await follow_up(deps, result)
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
     """Approve is decided straight from the click."""
 
@@ -49,11 +63,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         deciding = decide_or_explain(deps, body, ref, kind="approve")
         result, slow = await ack_when_recorded(deps, ack, body, deciding)
-        if isinstance(result, str):
-            await tell(deps, body, result)
-            return
-        if slow:
-            await tell(deps, body, RECORDED)
-        await follow_up(deps, result)
+        await settle(deps, body, result, slow=slow)
 
     app.action("approve")(handle_approve)
