@@ -105,13 +105,15 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 async def pending(settings: Settings, args: argparse.Namespace) -> int:
     """Requests waiting for a decision, oldest first."""
     from bot.audit_view import when
+    from bot.engine.inbox import headline_of
     from bot.runtime import open_deps
     from persistence.inbox import pending_requests
 
     async with open_deps(settings) as deps, deps.pool.connection() as conn:
         rows = await pending_requests(conn)
     for row in rows:
-        r: dict[str, object] = row
+        r: dict[str, object] = {**row, "title": headline_of(row)}
+        del r["actions"]
         expires = when(r["expires_at"]) if isinstance(r["expires_at"], datetime) else "never"
         print(
             dump(r)

@@ -65,7 +65,10 @@ SELECT count(*) AS n FROM (SELECT 1 FROM requests
 """
 SELECT_PENDING = """
 SELECT r.id, r.thread_id, run.graph, r.request->>'title' AS title, r.channel,
-       r.message_ts, r.created_at, r.expires_at
+       r.message_ts, r.created_at, r.expires_at,
+       (SELECT jsonb_agg(jsonb_build_object('action', x.action, 'args', x.args,
+                                            'status', x.status) ORDER BY x.idx)
+        FROM approvals x WHERE x.request_id = r.id) AS actions
 FROM requests r JOIN runs run USING (thread_id)
 WHERE r.status = 'pending' ORDER BY r.created_at, r.id
 """

@@ -8,8 +8,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from test_cli import _cli as cli
+from test_cli import _env as cli_env
 
-from support.fake_slack import PERMALINK_HOST
+from support.fake_slack import PERMALINK_HOST, FakeSlack
 from support.harness import Harness, eventually
 from support.seed import seed_pending
 from support.signing import sign
@@ -111,24 +113,38 @@ async def test_pending_without_a_link_from_slack_still_answers(harness: Harness)
     assert f"<{PERMALINK_HOST}/archives/" in await command(harness, "pending", user="UALICE")
 
 
-async def test_pending_shows_the_edited_arguments_not_the_proposed_ones(
-    harness: Harness,
-) -> None:
+async def _edit_amount(harness: Harness, *, to: str) -> None:
+    """Start a payment of $2,500.00 and have Alice edit its amount (Bob's approval is owed)."""
     started = await harness.start("payments", {"amount": 2500, "recipient": "acme"})
     approval_id = (await harness.approval_ids(started.thread_id))[0]
     view = await harness.open_form("edit", approval_id, user="UALICE")
     values = {}
     for block in (b for b in view["blocks"] if b["type"] == "input"):
         element = block["element"]
-        value = "1200.5" if block["label"]["text"] == "Amount (USD)" else element.get(
-            "initial_value")
+        value = to if block["label"]["text"] == "Amount (USD)" else element.get("initial_value")
         values[block["block_id"]] = {element["action_id"]: {"type": element["type"],
                                                             "value": value}}
     answer = await harness.submit(view, values, user="UALICE")
     assert answer.get("response_action") != "errors", answer
+
+
+async def test_pending_shows_the_edited_arguments_not_the_proposed_ones(
+    harness: Harness,
+) -> None:
+    await _edit_amount(harness, to="1200.5")
     bob = await command(harness, "pending", user="UBOB")  # the second approval is his
     assert "Edited: Pay — Amount (USD) 1,200.50, Recipient acme" in bob
     assert "2,500" not in bob
+
+
+async def test_cli_pending_shows_the_edited_arguments_too(
+    harness: Harness, database_url: str, fake_slack: FakeSlack
+) -> None:
+    await _edit_amount(harness, to="1200.5")
+    code, out, err = await cli("pending", env=cli_env(database_url, fake_slack))
+    assert code == 0, err
+    assert "Edited: Pay — Amount (USD) 1,200.50, Recipient acme" in out
+    assert "2,500" not in out
 
 
 async def test_pending_looks_past_the_oldest_open_requests(harness: Harness) -> None:

@@ -82,7 +82,7 @@ async def waiting_for(deps: Deps, user: str, *, page: int = 1) -> InboxPage:
         found += [r for r in rows if await _may_decide(deps, r, user)]
         after = _cursor(rows[-1]) if len(rows) == CHUNK else None
     shown = [
-        Waiting(int(r["id"]), _headline(r), r["channel"], r["message_ts"], r["expires_at"])
+        Waiting(int(r["id"]), headline_of(r), r["channel"], r["message_ts"], r["expires_at"])
         for r in found[skip : skip + PAGE]
     ]
     items = await with_links(deps.slack, shown)
@@ -93,8 +93,9 @@ def _cursor(row: dict[str, Any]) -> inbox.Cursor:
     return (row["created_at"], int(row["id"]))
 
 
-def _headline(row: dict[str, Any]) -> str:
-    """The request's title, or the edited arguments' headline, as its message shows it."""
+def headline_of(row: dict[str, Any]) -> str:
+    """The request's title, or the edited arguments' headline, as its message shows it
+    (``row`` has the request's ``title`` and its ``actions`` as they stand)."""
     actions = [
         ActionView(0, proposed_action(a), current_args(a), a["status"])
         for a in row["actions"] or []
