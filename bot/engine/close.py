@@ -13,6 +13,7 @@ waiting at its interrupt.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from bot.engine.decide import Conn, Decided
@@ -43,14 +44,8 @@ async def close_request(
     now = deps.clock()
     async with deps.pool.connection() as conn, conn.transaction():
         request = await requests.lock_request(conn, request_id)
-        if request is None or request["status"] != "pending":
+        if request is None or not await _may_close(conn, request, status, actor, now=now):
             return None
-        if status == "expired" and not (request["expires_at"] and request["expires_at"] <= now):
-            return None
-        if status == "cancelled":
-            run = await runs.get_run(conn, request["thread_id"])
-            if actor is None or run is None or actor != run["requested_by"]:
-                raise NotAllowed("Only the person who requested this can cancel it.")
         open_ = [
             a for a in await requests.approvals_of(conn, request_id) if a["status"] == "pending"
         ]
@@ -71,11 +66,7 @@ async def close_request(
                 round_=int(approval["round"]),
             )
         await audit.record(
-            conn,
-            status,
-            thread_id=request["thread_id"],
-            request_id=request_id,
-            actor=actor,
+            conn, status, thread_id=request["thread_id"], request_id=request_id, actor=actor,
             reason=reason,
         )
         if all(_rejectable(a) for a in open_):
@@ -83,6 +74,21 @@ async def close_request(
         else:
             complete = await _leave_waiting(conn, request, status)
     return Decided(request_id, request["thread_id"], complete)
+
+
+async def _may_close(
+    conn: Conn, request: dict[str, Any], status: str, actor: str | None, *, now: datetime
+) -> bool:
+    """Whether the locked ``request`` closes now: it is pending and, to expire, overdue.
+    Raises :class:`NotAllowed` when a cancel does not come from its requester."""
+    if request["status"] != "pending":
+        return False
+    if status == "expired":
+        return bool(request["expires_at"] and request["expires_at"] <= now)
+    run = await runs.get_run(conn, request["thread_id"])
+    if actor is None or run is None or actor != run["requested_by"]:
+        raise NotAllowed("Only the person who requested this can cancel it.")
+    return True
 
 
 async def _leave_waiting(conn: Conn, request: dict[str, Any], status: str) -> bool:
