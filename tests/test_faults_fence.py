@@ -195,7 +195,6 @@ async def test_a_lease_is_taken_over_only_once_it_lapses(database_url: str) -> N
 async def test_an_owner_whose_lease_is_taken_over_stops_mid_node(
     harness: Any, tmp_path: Path
 ) -> None:
-    from bot.engine.decide import decide
     from bot.engine.resume import resume_request
     from bot.metrics import METRICS
 
@@ -203,14 +202,7 @@ async def test_an_owner_whose_lease_is_taken_over_stops_mid_node(
     harness.deps.lease_ttl_s = 0.6  # a heartbeat every 0.2 s
     started = await harness.start("ledger", {"amount": 2, "ledger": str(ledger), "delay_s": 5})
     (approval_id,) = await harness.approval_ids(started.thread_id)
-    decided = await decide(
-        harness.deps,
-        approval_id,
-        user="UALICE",
-        kind="approve",
-        version=await harness.version_of(approval_id),
-        team="T111",
-    )
+    decided = await harness.approve(approval_id, user="UALICE")
     lost = METRICS.value("approvals_lease_lost_total")
     resuming = asyncio.ensure_future(resume_request(harness.deps, decided.request_id))
 

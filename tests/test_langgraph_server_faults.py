@@ -12,7 +12,6 @@ import pytest
 from aiohttp.test_utils import TestServer
 from langgraph_sdk.client import LangGraphClient
 
-from bot.engine.decide import decide
 from bot.engine.discover import poll_once
 from bot.engine.resume import resume_request
 from bot.engine.sweeper import sweep_once
@@ -92,14 +91,7 @@ async def test_two_instances_post_once_and_resume_once(
     assert len(harness.fake.of("chat.postMessage")) == 1
 
     # Decide without the live resume, then race both instances (and a sweep) to resume.
-    decided = await decide(
-        harness.deps,
-        approval_id,
-        user="UALICE",
-        kind="approve",
-        version=await harness.version_of(approval_id),
-        team="T111",
-    )
+    decided = await harness.approve(approval_id, user="UALICE")
     assert decided.complete
     results = await asyncio.gather(
         resume_request(harness.deps, decided.request_id),

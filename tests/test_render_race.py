@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.engine.decide import decide
 from bot.engine.render import render_request
 
 from support.harness import Harness
@@ -18,14 +17,7 @@ async def test_a_stale_rewrite_landing_last_is_corrected(harness: Harness) -> No
 
     stale = asyncio.ensure_future(render_request(harness.deps, request_id))
     await asyncio.sleep(0.2)  # it has read "pending" and is waiting on Slack
-    await decide(
-        harness.deps,
-        approval_id,
-        user="UALICE",
-        kind="approve",
-        version=await harness.version_of(approval_id),
-        team="T111",  # the workspace the fake Slack says the bot is in
-    )
+    await harness.approve(approval_id, user="UALICE")
     assert await render_request(harness.deps, request_id)  # lands first
     assert await stale
 

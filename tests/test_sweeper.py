@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from bot.engine.decide import decide
 from bot.engine.sweeper import sweep_once
 
 from support.harness import Harness, click_payload, eventually
@@ -67,14 +66,7 @@ async def test_reminder_is_posted_once_in_the_thread(harness: Harness) -> None:
 
 async def test_decided_but_not_resumed_is_resumed_by_the_sweeper(harness: Harness) -> None:
     thread_id, approval_id = await _start(harness)
-    decided = await decide(
-        harness.deps,
-        approval_id,
-        user="UALICE",
-        kind="approve",
-        version=await harness.version_of(approval_id),
-        team="T111",  # the workspace the fake Slack says the bot is in
-    )
+    decided = await harness.approve(approval_id, user="UALICE")
     assert decided.complete
     await sweep_once(harness.deps, grace_s=60)  # too fresh: left to the live path
     assert await harness.run_status(thread_id) == "waiting"

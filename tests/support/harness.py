@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from bot.blocks.version import Version, encode_ref, parse_ref
+from bot.engine.decide import Decided, decide
 from bot.engine.deps import Deps
 from bot.engine.flow import RunStarted, start_run
 
@@ -111,6 +112,19 @@ class Harness:
         if value is None and isinstance(approval_id, int):
             value = await self.value_of(approval_id)
         return await self.send(click_payload(kind, approval_id, user=user, value=value))
+
+    async def approve(self, approval_id: int, *, user: str) -> Decided:
+        """Approve the current version through the engine directly, as a colleague in the
+        bot's own workspace (``T111``, what the fake Slack's ``auth.test`` says), with no
+        click: the live render and resume do not run."""
+        return await decide(
+            self.deps,
+            approval_id,
+            user=user,
+            kind="approve",
+            version=await self.version_of(approval_id),
+            team="T111",
+        )
 
     async def version_of(self, approval_id: int) -> Version:
         """The approval's current version, for calling the engine's ``decide`` directly."""
