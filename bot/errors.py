@@ -60,7 +60,3 @@ class ConfigError(ApprovalError):
 
 class Unrepresentable(ApprovalError):
     """An interrupt value holds something that has no JSON form to store and show."""
-
-
-class SlackRefused(ApprovalError):
-    """Slack refused a call for good (``channel_not_found``, ``invalid_auth``, …)."""

@@ -56,7 +56,6 @@ SELECT * FROM approvals WHERE request_id = (SELECT request_id FROM approvals WHE
 ORDER BY idx FOR UPDATE
 """
 LOCK_REQUEST = "SELECT * FROM requests WHERE id = %s FOR UPDATE"
-LOCK_APPROVAL = "SELECT * FROM approvals WHERE id = %s FOR UPDATE"
 SELECT_VOTES = "SELECT * FROM votes WHERE approval_id = %s AND round = %s ORDER BY id"
 INSERT_VOTE = (
     "INSERT INTO votes (approval_id, round, user_id, kind, args) VALUES (%s, %s, %s, %s, %s)"
@@ -184,23 +183,12 @@ async def approval_context(conn: Conn, approval_id: int) -> Row | None:
     return await _one(conn, SELECT_APPROVAL_CONTEXT, (approval_id,))
 
 
-async def lock_approval(conn: Conn, approval_id: int) -> tuple[Row, Row] | None:
-    """Lock the request, then the approval (inside a transaction); None if unknown."""
-    request = await _one(conn, LOCK_REQUEST_OF_APPROVAL, (approval_id,))
-    if request is None:
-        return None
-    approval = await _one(conn, LOCK_APPROVAL, (approval_id,))
-    assert approval is not None
-    return request, approval
-
-
 async def lock_request_and_approvals(conn: Conn, approval_id: int) -> tuple[Row, list[Row]]:
     """Lock the request of ``approval_id``, then all its approvals (inside a transaction).
 
     Raises LookupError when the approval is unknown.
     """
-    # Both statements are sent before either is read: in a pipeline, one round trip.
-    # The request is still locked first, so the lock order holds.
+    # The request is locked first, so the lock order (request, then approvals) holds.
     locking_request = await conn.execute(LOCK_REQUEST_OF_APPROVAL, (approval_id,))
     locking_approvals = await conn.execute(LOCK_APPROVALS_OF_APPROVAL, (approval_id,))
     request: Row | None = await locking_request.fetchone()

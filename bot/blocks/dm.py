@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from bot.blocks.format import escape
+from bot.blocks.format import link as link_to
 from bot.blocks.parts import MAX_BLOCKS, context
 from bot.blocks.request import build_request_message
 from bot.blocks.view import RequestView
-
-# What Slack's chat.getPermalink answers; anything else is shown without a link.
-_SAFE_LINK = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?/[A-Za-z0-9/_.\-?=&%]*")
 
 
 def where_line(*, channel: str, link: str | None) -> str:
     """``📍 Posted in #channel: open the request`` (a plain channel name without a link)."""
     place = f"<#{escape(channel)}>"
-    if link and _SAFE_LINK.fullmatch(link):
-        return f"📍 Posted in {place}: <{escape(link)}|open the request>"
+    if linked := link_to(link, "open the request"):
+        return f"📍 Posted in {place}: {linked}"
     return f"📍 Posted in {place}"
 
 

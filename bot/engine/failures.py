@@ -31,7 +31,7 @@ async def fail_run(
     target = run["requested_by"] or run["channel"]
     if not target:
         return
-    text = f"⚠️ Your run `{thread_id}` ({escape(run['graph'])}) stopped: {escape(error)}"
+    text = f"⚠️ Your run `{escape(thread_id)}` ({escape(run['graph'])}) stopped: {escape(error)}"
     try:
         await deps.slack.chat_postMessage(channel=target, text=text)
     except SLACK_ERRORS as exc:
