@@ -148,8 +148,9 @@ async def test_acked_only_once_every_call_is_recorded(harness: Harness) -> None:
         # Hold the request's row lock: no decision can commit until it is released.
         await blocker.execute("SELECT id FROM requests WHERE id = %s FOR UPDATE", (request["id"],))
         await click_all(harness, button["value"], user="UALICE")
-        told = [e["text"] for e in harness.fake.of("chat.postEphemeral")]
-        assert told == [STILL_RECORDING]  # the ack came before any commit, and said so
+        # The ephemeral follows the HTTP ack, so it is waited for, not read at once.
+        told = await eventually(lambda: _ephemerals(harness))
+        assert [e["text"] for e in told] == [STILL_RECORDING]  # acked before any commit
         assert not await approved_events(harness, thread_id)
         await blocker.rollback()
     await harness.wait_done(thread_id)
