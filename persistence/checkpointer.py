@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import psycopg
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
@@ -23,7 +24,7 @@ from psycopg import AsyncCursor
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from persistence.leases import CURRENT_FENCE, Fence, check_fence
+from persistence.leases import CURRENT_FENCE, Fence, hold_fence, lost_fence
 from persistence.pool import DB_DOWN, Conn, Pool
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,7 @@ class FencedPostgresSaver(AsyncPostgresSaver):
         pool: Pool = self.conn
         async with pool.connection() as conn:
             if fence is not None and pipeline:
-                async with conn.transaction(), _dict_cursor(conn) as cur:
-                    await check_fence(cur, fence)
+                async with _fenced_cursor(conn, fence) as cur:
                     yield cur
             elif pipeline:
                 async with conn.pipeline(), _dict_cursor(conn) as cur:
@@ -96,6 +96,20 @@ class FencedPostgresSaver(AsyncPostgresSaver):
             else:
                 async with _dict_cursor(conn) as cur:
                     yield cur
+
+
+@asynccontextmanager
+async def _fenced_cursor(conn: Conn, fence: Fence) -> AsyncIterator[AsyncCursor[DictRow]]:
+    """A transaction whose first statement checks the fence, all sent as one pipeline."""
+    try:
+        async with conn.pipeline(), conn.transaction(), _dict_cursor(conn) as cur:
+            await hold_fence(cur, fence)
+            yield cur
+    except psycopg.Error as exc:
+        lost = lost_fence(exc, fence)
+        if lost is None:
+            raise
+        raise lost from exc
 
 
 def _dict_cursor(conn: Conn) -> AsyncCursor[DictRow]:

@@ -33,11 +33,10 @@ RELEASE_LEASE = """
 UPDATE thread_leases SET owner = NULL, expires_at = now()
 WHERE thread_id = %s AND owner = %s AND epoch = %s
 """
-# FOR SHARE: a takeover (an UPDATE of this row) waits for the write holding it to commit.
-CHECK_FENCE = """
-SELECT 1 AS ok FROM thread_leases WHERE thread_id = %s AND owner = %s AND epoch = %s
-FOR SHARE
-"""
+# Fails with FENCE_LOST unless the lease still holds, and holds it FOR SHARE until the
+# write commits (a takeover waits): see the migration defining approvals_hold_fence.
+HOLD_FENCE = "SELECT approvals_hold_fence(%s, %s, %s)"
+FENCE_LOST = "AP001"
 
 
 class FenceLost(Exception):
@@ -78,9 +77,19 @@ async def release(conn: AsyncConnection[Any], fence: Fence) -> None:
     await conn.execute(RELEASE_LEASE, (fence.thread_id, fence.owner, fence.epoch))
 
 
-async def check_fence(cur: AsyncCursor[Any], fence: Fence) -> None:
-    """Inside a write's transaction: raise :class:`FenceLost` unless ``fence`` still holds."""
-    await cur.execute(CHECK_FENCE, (fence.thread_id, fence.owner, fence.epoch))
-    if await cur.fetchone() is None:
-        fence.lost = True
-        raise FenceLost(f"lease on thread {fence.thread_id} (epoch {fence.epoch}) was taken over")
+async def hold_fence(cur: AsyncCursor[Any], fence: Fence) -> None:
+    """Queue the fence's check first in a write's transaction (it may be pipelined).
+
+    When the lease was taken over the check fails, the writes queued behind it are not
+    run, and the error surfaces at the commit: :func:`lost_fence` turns it into
+    :class:`FenceLost`.
+    """
+    await cur.execute(HOLD_FENCE, (fence.thread_id, fence.owner, fence.epoch))
+
+
+def lost_fence(exc: Exception, fence: Fence) -> FenceLost | None:
+    """The :class:`FenceLost` that ``exc`` stands for (marking ``fence`` lost), if any."""
+    if getattr(exc, "sqlstate", None) != FENCE_LOST:
+        return None
+    fence.lost = True
+    return FenceLost(f"lease on thread {fence.thread_id} (epoch {fence.epoch}) was taken over")

@@ -163,6 +163,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS requests_open_deciders ON requests
         USING gin (approvals_deciders(policy))
         WHERE status = 'pending' AND message_ts IS NOT NULL;""",
+    # the fence as one statement that fails when it no longer holds, so a fenced write
+    # can go out with its check in one pipeline: the failure aborts the writes behind it.
+    # FOR SHARE: a takeover (an UPDATE of the lease) waits for the write to commit. (No
+    # line of the body ends in ";": that is where ``statements`` splits a migration.)
+    """CREATE OR REPLACE FUNCTION approvals_hold_fence(thread text, holder text, at bigint)
+    RETURNS void LANGUAGE plpgsql AS $fn$ BEGIN
+        PERFORM 1 FROM thread_leases
+            WHERE thread_id = thread AND owner = holder AND epoch = at FOR SHARE; IF NOT
+        FOUND THEN RAISE EXCEPTION 'lease on thread % (epoch %) was taken over', thread, at
+            USING ERRCODE = 'AP001'; END IF; END $fn$;""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

@@ -22,8 +22,19 @@ IDLE_CHECK_S = 1.0
 _returned: WeakKeyDictionary[Conn, float] = WeakKeyDictionary()
 
 
+# Every statement is prepared on its first use (``prepare_threshold`` 0, as LangGraph's
+# saver wants). psycopg keeps 100 per connection and evicts the oldest; the bot and the
+# saver use more than that, and an evicted statement costs a round trip to prepare again.
+PREPARED_MAX = 500
+
+
 async def _note_returned(conn: Conn) -> None:
     _returned[conn] = time.monotonic()
+
+
+async def _configure(conn: Conn) -> None:
+    conn.prepared_max = PREPARED_MAX
+    await _note_returned(conn)
 
 
 async def check_if_idle(conn: Conn) -> None:
@@ -51,7 +62,7 @@ async def open_pool(url: str, *, max_size: int = 20, timeout_s: float = 5.0) -> 
         open=False,
         check=check_if_idle,
         reset=_note_returned,
-        configure=_note_returned,
+        configure=_configure,
         # Give up a failing reconnection after 5 s rather than 5 min: the pool grows one
         # connection at a time, and an attempt backing off through a long outage would
         # otherwise hold growth for as long again after Postgres is back.

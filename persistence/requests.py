@@ -12,6 +12,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from persistence.runs import SELECT_RUN
+
 Row = dict[str, Any]
 Conn = AsyncConnection[Any]
 ARG_ORDER = "arg_order"  # key of the stored action JSON: see arg_order()
@@ -56,7 +58,11 @@ SELECT * FROM approvals WHERE request_id = (SELECT request_id FROM approvals WHE
 ORDER BY idx FOR UPDATE
 """
 LOCK_REQUEST = "SELECT * FROM requests WHERE id = %s FOR UPDATE"
-SELECT_VOTES = "SELECT * FROM votes WHERE approval_id = %s AND round = %s ORDER BY id"
+# Run after the approvals are locked, so the round it joins on cannot move under it.
+SELECT_CURRENT_VOTES = """
+SELECT v.* FROM votes v JOIN approvals a ON a.id = v.approval_id AND v.round = a.round
+WHERE v.approval_id = %s ORDER BY v.id
+"""
 INSERT_VOTE = (
     "INSERT INTO votes (approval_id, round, user_id, kind, args) VALUES (%s, %s, %s, %s, %s)"
 )
@@ -163,6 +169,16 @@ async def get_request(conn: Conn, request_id: int) -> Row | None:
     return await _one(conn, SELECT_REQUEST, (request_id,))
 
 
+async def request_and_run(
+    conn: Conn, request_id: int, thread_id: str
+) -> tuple[Row | None, Row | None]:
+    """One request row and its run's row, read in one pipeline."""
+    async with conn.pipeline():
+        request = await conn.execute(SELECT_REQUEST, (request_id,))
+        run = await conn.execute(SELECT_RUN, (thread_id,))
+    return await request.fetchone(), await run.fetchone()
+
+
 async def open_requests(conn: Conn, thread_id: str) -> list[Row]:
     """The run's requests that have not been resumed yet."""
     return await _all(conn, SELECT_OPEN_REQUESTS, (thread_id,))
@@ -183,19 +199,22 @@ async def approval_context(conn: Conn, approval_id: int) -> Row | None:
     return await _one(conn, SELECT_APPROVAL_CONTEXT, (approval_id,))
 
 
-async def lock_request_and_approvals(conn: Conn, approval_id: int) -> tuple[Row, list[Row]]:
-    """Lock the request of ``approval_id``, then all its approvals (inside a transaction).
+async def lock_for_decision(conn: Conn, approval_id: int) -> tuple[Row, list[Row], list[Row]]:
+    """Lock the request of ``approval_id``, then all its approvals (inside a transaction),
+    and read the votes of the approval's current round: one pipeline, one round trip.
 
     Raises LookupError when the approval is unknown.
     """
     # The request is locked first, so the lock order (request, then approvals) holds.
-    locking_request = await conn.execute(LOCK_REQUEST_OF_APPROVAL, (approval_id,))
-    locking_approvals = await conn.execute(LOCK_APPROVALS_OF_APPROVAL, (approval_id,))
+    async with conn.pipeline():
+        locking_request = await conn.execute(LOCK_REQUEST_OF_APPROVAL, (approval_id,))
+        locking_approvals = await conn.execute(LOCK_APPROVALS_OF_APPROVAL, (approval_id,))
+        reading_votes = await conn.execute(SELECT_CURRENT_VOTES, (approval_id,))
     request: Row | None = await locking_request.fetchone()
     approvals: list[Row] = list(await locking_approvals.fetchall())
     if request is None:
         raise LookupError(approval_id)
-    return request, approvals
+    return request, approvals, list(await reading_votes.fetchall())
 
 
 async def set_policy(
@@ -208,11 +227,6 @@ async def set_policy(
 async def lock_request(conn: Conn, request_id: int) -> Row | None:
     """Lock one request row (inside a transaction)."""
     return await _one(conn, LOCK_REQUEST, (request_id,))
-
-
-async def votes_of(conn: Conn, approval_id: int, round_: int) -> list[Row]:
-    """Votes cast in one round of an approval."""
-    return await _all(conn, SELECT_VOTES, (approval_id, round_))
 
 
 async def insert_vote(

@@ -22,9 +22,16 @@ UPDATE_RUN_STATUS = """
 UPDATE runs SET status = %s, outcome = coalesce(%s, outcome), updated_at = now()
 WHERE thread_id = %s
 """
+# Marks the run done once and records it in the audit trail, in one statement.
 FINISH_RUN = """
-UPDATE runs SET status = 'done', outcome = %s, updated_at = now()
-WHERE thread_id = %s AND status <> 'done' RETURNING slack_thread_ts, channel
+WITH done AS (
+    UPDATE runs SET status = 'done', outcome = %(outcome)s, updated_at = now()
+    WHERE thread_id = %(thread)s AND status <> 'done' RETURNING slack_thread_ts, channel
+), logged AS (
+    INSERT INTO audit_log (thread_id, event, detail)
+    SELECT %(thread)s, 'finished', %(outcome)s FROM done
+)
+SELECT slack_thread_ts, channel FROM done
 """
 SET_THREAD_TS = """
 UPDATE runs SET slack_thread_ts = %s, channel = %s
@@ -78,8 +85,8 @@ async def delete_unstarted_run(conn: AsyncConnection[Any], thread_id: str) -> bo
 
 
 async def finish_run(conn: AsyncConnection[Any], thread_id: str, *, outcome: Any) -> Row | None:
-    """Mark the run done once; its Slack thread (``slack_thread_ts``, ``channel``), or None
-    when it was already done."""
-    cur = await conn.execute(FINISH_RUN, (Jsonb(outcome), thread_id))
+    """Mark the run done once, with its ``finished`` audit event; its Slack thread
+    (``slack_thread_ts``, ``channel``), or None when it was already done."""
+    cur = await conn.execute(FINISH_RUN, {"outcome": Jsonb(outcome), "thread": thread_id})
     row: Row | None = await cur.fetchone()
     return row

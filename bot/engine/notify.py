@@ -7,8 +7,10 @@ instances never send one person the same request twice; a refused DM is released
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from bot.blocks.dm import build_dm_message, where_line
+from bot.blocks.view import RequestView
 from bot.engine.decide import eligible_users
 from bot.engine.deps import Deps
 from bot.engine.load import load_view, policy_model
@@ -18,6 +20,7 @@ from bot.slack.permalinks import permalinks
 from persistence import audit, reach
 
 log = logging.getLogger(__name__)
+Row = dict[str, Any]
 
 
 async def dm_targets(deps: Deps, request_id: int) -> tuple[set[str], bool]:
@@ -88,14 +91,30 @@ async def _send_each(deps: Deps, request_id: int, targets: set[str]) -> int:
     return sent
 
 
-async def update_dms(deps: Deps, request_id: int) -> None:
-    """Rewrite every DM of a request from its stored state (a failure is only logged)."""
-    async with deps.pool.connection() as conn:
-        dms = await reach.dms_of(conn, request_id)
-        loaded = await load_view(conn, request_id) if dms else None
-    if loaded is None:
+async def update_dms(
+    deps: Deps,
+    request_id: int,
+    *,
+    dms: list[Row] | None = None,
+    drawn: tuple[RequestView, Row] | None = None,
+) -> None:
+    """Rewrite every DM of a request from its stored state (a failure is only logged).
+
+    A caller that has just read the DMs (``dms``) or drawn the view and its row
+    (``drawn``) passes them in, and they are not read again.
+    """
+    if dms is None:
+        async with deps.pool.connection() as conn:
+            dms = await reach.dms_of(conn, request_id)
+    if not dms:
         return
-    view, row, _ = loaded
+    if drawn is None:
+        async with deps.pool.connection() as conn:
+            loaded = await load_view(conn, request_id)
+        if loaded is None:
+            return
+        drawn = loaded[0], loaded[1]
+    view, row = drawn
     link = await permalinks(deps.slack).get(row["channel"], row["message_ts"])
     text, blocks = build_dm_message(view, channel=row["channel"], link=link)
     for dm in dms:

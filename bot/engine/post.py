@@ -186,10 +186,14 @@ async def _post_failed(deps: Deps, row: dict[str, Any], exc: BaseException) -> N
     await fail_run(deps, row["thread_id"], error=what, request_id=request_id)
 
 
-async def sync_run(deps: Deps, thread_id: str) -> str:
-    """After an invoke: post new interrupts, or mark the run done. Returns the run status."""
-    async with deps.pool.connection() as conn:
-        run = await runs.get_run(conn, thread_id)
+async def sync_run(deps: Deps, thread_id: str, run: dict[str, Any] | None = None) -> str:
+    """After an invoke: post new interrupts, or mark the run done. Returns the run status.
+
+    ``run`` is the run's row when the caller has just read it (its graph and channel).
+    """
+    if run is None:
+        async with deps.pool.connection() as conn:
+            run = await runs.get_run(conn, thread_id)
     assert run is not None
     runner, ref = deps.runners.of(run)
     state = await runner.snapshot(ref)
@@ -214,9 +218,8 @@ async def finish_run(deps: Deps, thread_id: str, outcome: Any) -> None:
     """Mark the run done once and reply in its Slack thread with the outcome."""
     async with deps.pool.connection() as conn:
         row = await runs.finish_run(conn, thread_id, outcome=outcome)
-        if row is None:
-            return
-        await audit.record(conn, "finished", thread_id=thread_id, detail=outcome)
+    if row is None:
+        return
     if row["slack_thread_ts"]:
         text = f"🏁 Run finished: {summarize(outcome)}"
         try:

@@ -12,7 +12,7 @@ from bot.engine.deps import Deps
 from bot.engine.load import load_view
 from bot.engine.notify import update_dms
 from bot.slack.client import SLACK_ERRORS, permanent_error
-from persistence import requests
+from persistence import reach, requests
 
 log = logging.getLogger(__name__)
 MAX_PASSES = 3
@@ -50,9 +50,10 @@ async def render_request(deps: Deps, request_id: int) -> bool:
                 await requests.set_render_needed(conn, request_id, again)
             return False
         sent = message
-    async with deps.pool.connection() as conn:
+    async with deps.pool.connection() as conn, conn.pipeline():
         await requests.set_render_needed(conn, request_id, not quorum_done)
-    await update_dms(deps, request_id)
+        dms = await reach.dms_of(conn, request_id)
+    await update_dms(deps, request_id, dms=dms, drawn=(view, row))
     return True
 
 

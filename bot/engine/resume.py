@@ -55,8 +55,7 @@ async def resume_request(deps: Deps, request_id: int, *, wait_s: float = 0.0) ->
 async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
     thread_id = fence.thread_id
     async with deps.pool.connection() as conn:
-        row = await requests.get_request(conn, request_id)
-        run = await runs.get_run(conn, thread_id)
+        row, run = await requests.request_and_run(conn, request_id, thread_id)
     if row is None or row["status"] != "decided" or run is None:
         return False  # another instance got here first
     await _record_attempt(deps, row, fence)
@@ -71,7 +70,7 @@ async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
         log.exception("resuming request %s failed", request_id)
         await _note_failure(deps, row, exc)
         return False
-    async with deps.pool.connection() as conn, conn.transaction():
+    async with deps.pool.connection() as conn, conn.pipeline(), conn.transaction():
         await requests.set_resumed(conn, request_id)
         await runs.set_run_status(conn, thread_id, "running")
         await audit.record(
@@ -82,7 +81,7 @@ async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
             detail={"resume": row["resume_value"], "epoch": fence.epoch},
         )
     METRICS.inc("approvals_resumes_total")
-    await sync_run(deps, thread_id)
+    await sync_run(deps, thread_id, run)
     return True
 
 
