@@ -48,6 +48,8 @@ class FakeSlack:
     enterprise_id: str | None = None
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     url: str = ""
+    # Called with (method, params) on every successful call: bench waits on them, not polls.
+    watchers: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
 
     def of(self, method: str) -> list[dict[str, Any]]:
         """The params of every successful call to ``method``, in order."""
@@ -94,6 +96,8 @@ class FakeSlack:
             self.invalid.append(f"{method}: {problems}")
             return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
         self.calls.append(Call(method, params))
+        for watch in self.watchers:
+            watch(method, params)
         return web.json_response(self.answer(method, params))
 
     def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
