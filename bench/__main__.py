@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bench.clicks import (  # noqa: E402
     Bench,
+    Waits,
     bare_resumes,
     clicks,
     concurrent_bare,
@@ -134,7 +135,6 @@ async def main(runs: int, largest: int) -> None:
     poll = await psycopg.AsyncConnection.connect(
         database_url, autocommit=True, row_factory=dict_row
     )
-    counting.ignore(poll)
     bare_pool = AsyncConnectionPool(
         database_url, max_size=20, open=False,
         kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 0},
@@ -143,7 +143,7 @@ async def main(runs: int, largest: int) -> None:
     try:
         async with aiohttp.ClientSession() as http:
             base = str(web.make_url("")).rstrip("/")
-            b = Bench(app[DEPS], base, fake, http, poll, bare_pool)
+            b = Bench(app[DEPS], base, fake, http, poll, bare_pool, Waits(fake))
             await click_path(b, runs)
             if largest:
                 await scale(b, database_url, fake, largest)
