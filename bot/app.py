@@ -11,6 +11,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 
 from bot.engine.deps import Deps
 from bot.listeners import actions, commands, events, views
+from bot.slack.prompt_ack import answer_promptly
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,8 @@ if not any(isinstance(f, _SameTokenNotice) for f in _bolt_log.filters):
 def build_bolt_app(deps: Deps) -> AsyncApp:
     """A Bolt app whose listeners ack first and hand the rest to the engine.
 
-    ``process_before_response`` stays off: the HTTP answer goes out at ``ack()``, and the
-    decision, rendering and resume continue after it.
+    ``process_before_response`` stays off: the HTTP answer goes out at ``ack()`` (at once,
+    see :mod:`bot.slack.prompt_ack`), and rendering and resuming continue after it.
     """
     settings = deps.settings
     app = AsyncApp(
@@ -42,6 +43,7 @@ def build_bolt_app(deps: Deps) -> AsyncApp:
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+    answer_promptly(app)
     actions.register(app, deps)
     views.register(app, deps)
     commands.register(app, deps)

@@ -44,6 +44,7 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
         handler = TimedSocketModeHandler(
             app[BOLT], settings.secret("slack_app_token"), web_client=app[DEPS].slack
         )
+        handler.answering = app[DEPS].urgent.answering
         await handler.connect_async()
     for line in start_lines(settings):
         log.info("%s", line)

@@ -39,7 +39,8 @@ async def handle_slack(request: web.Request) -> web.StreamResponse:
     """Verify and dispatch one Slack request, timing it to the HTTP answer (the ack)."""
     start = time.perf_counter()
     kind: list[str] = []
-    response = await _dispatch(request, kind)
+    async with request.app[DEPS].urgent.answering():
+        response = await _dispatch(request, kind)
     seconds = time.perf_counter() - start
     METRICS.observe("approvals_ack_seconds", seconds, type=kind[0] if kind else "other")
     return response

@@ -14,6 +14,7 @@ from typing import Any
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.engine.urgent import Urgent
 from bot.policy import PolicyBook
 from bot.settings import Settings
 from bot.slack.usergroups import ApproverDirectory
@@ -73,6 +74,8 @@ class Deps:
     clock: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = new_thread_id
     inflight: Inflight = field(default_factory=Inflight)
+    # Slack requests being answered, which renders and resumes let go first.
+    urgent: Urgent = field(default_factory=Urgent)
     # Who counts as one of us when deciding (``auth.test`` at start).
     workspace: Workspace = field(default_factory=Workspace)
     # Each resume's checkpoint writes and heartbeats need connections: capping concurrent

@@ -146,6 +146,7 @@ async def after_decision(deps: Deps, decided: Decided) -> None:
 
 
 async def _render_and_resume(deps: Deps, decided: Decided) -> None:
+    await deps.urgent.after()  # acks first: see bot.engine.urgent
     render = asyncio.ensure_future(render_request(deps, decided.request_id))
     try:
         if decided.complete:
