@@ -11,7 +11,7 @@ from typing import Any
 from bot.engine.deps import Deps
 from bot.policy import PolicyBook, load_policy_file
 from bot.settings import Settings
-from bot.slack.client import make_client
+from bot.slack.client import make_client, open_session
 from bot.slack.usergroups import ApproverDirectory
 from graphs.registry import GraphRegistry, parse_graph_specs
 from graphs.remote import RemoteRunner
@@ -65,12 +65,15 @@ async def open_deps(settings: Settings, *, run_migrations: bool = True) -> Async
     graphs = load_graphs(settings)
     url, server = database_url(settings)
     pool = await open_pool(url, max_size=settings.approvals_pool_size)
+    session = open_session()
     try:
         await pool.wait(timeout=30)
         if run_migrations:
             await migrate(pool)
         checkpointer = await open_checkpointer(pool, setup=run_migrations)
-        slack = make_client(settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
+        slack = make_client(
+            settings.secret("slack_bot_token"), base_url=settings.slack_api_url, session=session
+        )
         deps = Deps(
             settings=settings,
             pool=pool,
@@ -86,5 +89,6 @@ async def open_deps(settings: Settings, *, run_migrations: bool = True) -> Async
         await deps.workspace.load(slack)
         yield deps
     finally:
+        await session.close()
         await pool.close()
         del server  # the embedded server stops when its last user process exits

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientSession, TCPConnector
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -68,7 +68,19 @@ class TimedWebClient(AsyncWebClient):
             )
 
 
-def make_client(token: str, *, base_url: str, timeout_s: int = 10) -> AsyncWebClient:
+def open_session() -> ClientSession:
+    """One HTTP session for every Slack call of the process (open it inside the loop).
+
+    Without one, slack_sdk opens a session, and a new connection (a TLS handshake with
+    the real Slack), for every call and closes it after. Connections are kept alive and
+    reused; a dropped idle one is retried by the connection-error handler.
+    """
+    return ClientSession(connector=TCPConnector(limit=64, keepalive_timeout=30))
+
+
+def make_client(
+    token: str, *, base_url: str, timeout_s: int = 10, session: ClientSession | None = None
+) -> AsyncWebClient:
     """A client that retries 429 (honouring Retry-After), 5xx and dropped connections.
 
     Retries are bounded so one call never outlives a person's patience: at most three
@@ -81,6 +93,7 @@ def make_client(token: str, *, base_url: str, timeout_s: int = 10) -> AsyncWebCl
         token=token,
         base_url=base_url,
         timeout=timeout_s,
+        session=session,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),
             AsyncServerErrorRetryHandler(max_retry_count=2),

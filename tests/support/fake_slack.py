@@ -22,6 +22,7 @@ PERMALINK_HOST = "https://acme-corp.enterprise.slack.test"
 class Call:
     method: str
     params: dict[str, Any]
+    peer: Any = None  # the client's (host, port): which connection the call came on
 
 
 @dataclass
@@ -50,6 +51,7 @@ class FakeSlack:
     url: str = ""
     # Called with (method, params) on every successful call: bench waits on them, not polls.
     watchers: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
+    _transports: set[Any] = field(default_factory=set)  # every client connection seen
 
     def of(self, method: str) -> list[dict[str, Any]]:
         """The params of every successful call to ``method``, in order."""
@@ -71,8 +73,15 @@ class FakeSlack:
         """Answer the next ``count`` calls to ``method`` with ``status`` (0 drops them)."""
         self.faults[method] = Fault(status, count, retry_after)
 
+    def drop_connections(self) -> None:
+        """Close every client connection, as a server does with idle kept-alive ones."""
+        for transport in self._transports:
+            transport.close()
+        self._transports.clear()
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
+        self._transports.add(request.transport)
         fault = self.faults.get(method) or self.faults.get("*")
         if fault and fault.count > 0:
             fault.count -= 1
@@ -95,7 +104,8 @@ class FakeSlack:
         if problems:
             self.invalid.append(f"{method}: {problems}")
             return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
-        self.calls.append(Call(method, params))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.calls.append(Call(method, params, peer))
         for watch in self.watchers:
             watch(method, params)
         return web.json_response(self.answer(method, params))
