@@ -38,6 +38,7 @@ from bench.clicks import (  # noqa: E402
 )
 from bench.process import serve_and_measure  # noqa: E402
 from bench.scale import grow_to, measure  # noqa: E402
+from bench.served import served_click_path  # noqa: E402
 from bot.server import create_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.web.keys import DEPS  # noqa: E402
@@ -109,7 +110,7 @@ async def scale(b: Bench, database_url: str, fake: FakeSlack, largest: int) -> N
     goal("start → /healthz 200, existing database", "", served.start_s, 2.0, " s")
 
 
-async def main(runs: int, largest: int) -> None:
+async def main(runs: int, largest: int, workers: list[int]) -> None:
     import pgserver
 
     counting.install()
@@ -145,6 +146,8 @@ async def main(runs: int, largest: int) -> None:
             base = str(web.make_url("")).rstrip("/")
             b = Bench(app[DEPS], base, fake, http, poll, bare_pool, Waits(fake))
             await click_path(b, runs)
+            for count in workers:
+                await served_click_path(b, database_url, runs, count)
             if largest:
                 await scale(b, database_url, fake, largest)
     finally:
@@ -161,5 +164,7 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--pending", type=int, default=100_000,
                         help="open requests of the scale figures (0 skips them)")
+    parser.add_argument("--workers", default="1,2",
+                        help="WEB_CONCURRENCY values of the serve figures ('' skips them)")
     cli = parser.parse_args()
-    asyncio.run(main(cli.runs, cli.pending))
+    asyncio.run(main(cli.runs, cli.pending, [int(w) for w in cli.workers.split(",") if w]))

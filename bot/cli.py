@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     def add(name: str, text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=text, parents=[common])
 
-    add("serve", "serve Slack (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    serve = add("serve", "serve Slack (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # bot.workers
     run = add("run", "start a run, post its requests, print its thread_id")
     run.add_argument("graph", help="a registered graph name (built-in or APPROVALS_GRAPHS)")
     run.add_argument("--input", required=True, help="the graph input as JSON")

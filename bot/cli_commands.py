@@ -28,17 +28,51 @@ def dump(value: Any) -> str:
 
 
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Serve until SIGTERM/SIGINT, then shut down gracefully."""
+    """Serve until SIGTERM/SIGINT, then shut down gracefully.
+
+    With ``WEB_CONCURRENCY`` > 1 this process supervises that many workers
+    (:mod:`bot.workers`); a worker (``--worker``) shares the port and stays quiet.
+    """
     from bot.server import create_app
-    from bot.slack.socket import TimedSocketModeHandler
-    from bot.web.keys import BOLT, DEPS
 
     second = "slack_app_token" if settings.socket_mode else "slack_signing_secret"
     settings.require("slack_bot_token", second)
-    app = create_app(settings, slack_endpoint=not settings.socket_mode)
+    worker = bool(getattr(args, "worker", False))
+    if settings.web_concurrency > 1 and not worker:
+        from bot.workers import supervise
+
+        return await supervise(settings, start_lines(settings))
+    app = create_app(settings, slack_endpoint=not settings.socket_mode, run_migrations=not worker)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    await web.TCPSite(runner, host=settings.host, port=settings.port).start()
+    try:
+        await _listen(runner, settings, worker=worker)
+        await _until_stopped(app, settings, worker=worker)
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+async def _listen(runner: web.AppRunner, settings: Settings, *, worker: bool) -> None:
+    site = web.TCPSite(runner, host=settings.host, port=settings.port, reuse_port=worker or None)
+    try:
+        await site.start()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on port {settings.port}: {exc.strerror or exc}. Is another "
+            "process using it? Stop it, or set PORT to a free port."
+        ) from exc
+    if worker:
+        from bot.workers import READY
+
+        sys.stdout.buffer.write(READY)  # to the supervisor: this worker listens
+        sys.stdout.flush()
+
+
+async def _until_stopped(app: web.Application, settings: Settings, *, worker: bool) -> None:
+    from bot.slack.socket import TimedSocketModeHandler
+    from bot.web.keys import BOLT, DEPS
+
     handler = None
     if settings.socket_mode:
         handler = TimedSocketModeHandler(
@@ -46,19 +80,23 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
         )
         handler.answering = app[DEPS].urgent.answering
         await handler.connect_async()
-    for line in start_lines(settings):
+    for line in [] if worker else start_lines(settings):
         log.info("%s", line)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if worker:
+        from bot.workers import orphaned
+
+        lifeline = asyncio.ensure_future(orphaned())
+        lifeline.add_done_callback(lambda _: stop.set())
     await stop.wait()
-    log.info("shutting down: finishing in-flight work")
+    if not worker:
+        log.info("shutting down: finishing in-flight work")
     app[DEPS].inflight.closing = True
     if handler:
         await handler.close_async()
-    await runner.cleanup()
-    return 0
 
 
 def start_lines(settings: Settings) -> list[str]:

@@ -19,7 +19,7 @@ from bot.runtime import open_deps
 from bot.settings import Settings
 from bot.web.api import handle_start_run
 from bot.web.health import handle_health, handle_metrics
-from bot.web.keys import BOLT, DEPS, SETTINGS
+from bot.web.keys import BOLT, DEPS, MIGRATE, SETTINGS
 from bot.web.langgraph import handle_langgraph_webhook
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     from bot.engine.discover import run_poller
     from bot.engine.sweeper import run_sweeper
 
-    async with open_deps(app[SETTINGS]) as deps:
+    async with open_deps(app[SETTINGS], run_migrations=app[MIGRATE]) as deps:
         app[DEPS] = deps
         app[BOLT] = build_bolt_app(deps)
         track_listeners(app[BOLT], deps.inflight)
@@ -110,10 +110,13 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await deps.inflight.drain(timeout_s=25)
 
 
-def create_app(settings: Settings, *, slack_endpoint: bool = True) -> web.Application:
+def create_app(
+    settings: Settings, *, slack_endpoint: bool = True, run_migrations: bool = True
+) -> web.Application:
     """The app factory: resources open in ``cleanup_ctx`` and close on shutdown."""
     app = web.Application(client_max_size=MAX_BODY)
     app[SETTINGS] = settings
+    app[MIGRATE] = run_migrations
     app.cleanup_ctx.append(_resources)
     routes: list[Any] = [
         web.get("/healthz", handle_health),

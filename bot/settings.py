@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None  # unset → embedded Postgres under data_dir
     host: str | None = None  # unset → every interface
     port: int = 3000
+    # Worker processes of ``serve`` sharing the port (HTTP mode); 1: this process serves.
+    web_concurrency: int = Field(default=1, ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None
     approvals_channel: str | None = None
     approvals_graphs: str | None = None  # name=module:attr,...

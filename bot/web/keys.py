@@ -11,3 +11,4 @@ from bot.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 DEPS = web.AppKey("deps", Deps)
 BOLT = web.AppKey("bolt", AsyncApp)
+MIGRATE = web.AppKey("migrate", bool)  # False in a worker: its supervisor migrated
