@@ -14,6 +14,12 @@ INSERT INTO audit_log
     (thread_id, request_id, approval_id, event, actor, args_before, args_after, reason, detail)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
+# An event about a request, logged only while the request is still ``decided``: it can go
+# out in one pipeline with the reads that tell whether the request is still to be resumed.
+INSERT_IF_DECIDED = """
+INSERT INTO audit_log (thread_id, request_id, event, detail)
+SELECT thread_id, id, %s, %s FROM requests WHERE id = %s AND status = 'decided'
+"""
 SELECT_TRAIL = """
 SELECT id, thread_id, request_id, approval_id, event, actor, at,
        args_before, args_after, reason, detail
@@ -23,6 +29,13 @@ FROM audit_log WHERE thread_id = %s ORDER BY id
 
 def _json(value: Any) -> Jsonb | None:
     return None if value is None else Jsonb(value)
+
+
+async def record_if_decided(
+    conn: AsyncConnection[Any], event: str, *, request_id: int, detail: Any
+) -> None:
+    """Append ``event`` for the request if it is ``decided`` now (it may be pipelined)."""
+    await conn.execute(INSERT_IF_DECIDED, (event, _json(detail), request_id))
 
 
 async def record(

@@ -150,7 +150,9 @@ async def _render_and_resume(deps: Deps, decided: Decided) -> None:
     render = asyncio.ensure_future(render_request(deps, decided.request_id))
     try:
         if decided.complete:
-            await resume_request(deps, decided.request_id, wait_s=LIVE_WAIT_S)
+            await resume_request(
+                deps, decided.request_id, thread_id=decided.thread_id, wait_s=LIVE_WAIT_S
+            )
     finally:
         # A failed rewrite is flagged for the sweeper; never leave its error unretrieved.
         await asyncio.gather(render, return_exceptions=True)

@@ -24,6 +24,7 @@ from bot.policy import Policy
 from bot.slack.client import SLACK_ERRORS, permanent_error
 from graphs.adapters import normalize
 from graphs.models import ApprovalRequest
+from graphs.runner import Snapshot
 from persistence import audit, requests, runs, sweeps
 
 log = logging.getLogger(__name__)
@@ -186,17 +187,20 @@ async def _post_failed(deps: Deps, row: dict[str, Any], exc: BaseException) -> N
     await fail_run(deps, row["thread_id"], error=what, request_id=request_id)
 
 
-async def sync_run(deps: Deps, thread_id: str, run: dict[str, Any] | None = None) -> str:
+async def sync_run(
+    deps: Deps, thread_id: str, run: dict[str, Any] | None = None, *, state: Snapshot | None = None
+) -> str:
     """After an invoke: post new interrupts, or mark the run done. Returns the run status.
 
-    ``run`` is the run's row when the caller has just read it (its graph and channel).
+    ``run`` is the run's row and ``state`` its snapshot when the caller has just read them.
     """
     if run is None:
         async with deps.pool.connection() as conn:
             run = await runs.get_run(conn, thread_id)
     assert run is not None
-    runner, ref = deps.runners.of(run)
-    state = await runner.snapshot(ref)
+    if state is None:
+        runner, ref = deps.runners.of(run)
+        state = await runner.snapshot(ref)
     if state.interrupts:
         try:
             new = [rid for i in state.interrupts if (rid := await store_interrupt(deps, run, i))]
@@ -208,26 +212,34 @@ async def sync_run(deps: Deps, thread_id: str, run: dict[str, Any] | None = None
         for request_id in new:
             await post_request(deps, request_id)
         return "waiting"
-    if state.next:
+    if not is_over(state):
         return "running"
-    await finish_run(deps, thread_id, jsonable(state.values))
+    outcome = jsonable(state.values)
+    async with deps.pool.connection() as conn:
+        row = await runs.finish_run(conn, thread_id, outcome=outcome)
+    await reply_finished(deps, thread_id, row, outcome)
     return "done"
 
 
-async def finish_run(deps: Deps, thread_id: str, outcome: Any) -> None:
-    """Mark the run done once and reply in its Slack thread with the outcome."""
-    async with deps.pool.connection() as conn:
-        row = await runs.finish_run(conn, thread_id, outcome=outcome)
-    if row is None:
+def is_over(state: Snapshot) -> bool:
+    """True when the run has finished: nothing pending, nothing to run next."""
+    return not state.interrupts and not state.next
+
+
+async def reply_finished(
+    deps: Deps, thread_id: str, row: dict[str, Any] | None, outcome: Any
+) -> None:
+    """Reply in the run's Slack thread with its outcome, once: ``row`` is what marking the
+    run done returned (None when it was done already)."""
+    if row is None or not row["slack_thread_ts"]:
         return
-    if row["slack_thread_ts"]:
-        text = f"🏁 Run finished: {summarize(outcome)}"
-        try:
-            await deps.slack.chat_postMessage(
-                channel=row["channel"], thread_ts=row["slack_thread_ts"], text=text
-            )
-        except SLACK_ERRORS as exc:
-            log.warning("finished-run reply for %s failed: %s", thread_id, exc)
+    text = f"🏁 Run finished: {summarize(outcome)}"
+    try:
+        await deps.slack.chat_postMessage(
+            channel=row["channel"], thread_ts=row["slack_thread_ts"], text=text
+        )
+    except SLACK_ERRORS as exc:
+        log.warning("finished-run reply for %s failed: %s", thread_id, exc)
 
 
 def summarize(outcome: Any) -> str:

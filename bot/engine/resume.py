@@ -10,7 +10,7 @@ from langgraph.errors import GraphInterrupt
 
 from bot.engine.deps import Deps
 from bot.engine.fence import hold_fence
-from bot.engine.post import sync_run, value_hash
+from bot.engine.post import is_over, jsonable, reply_finished, sync_run, value_hash
 from bot.metrics import METRICS
 from graphs.adapters import with_decision_id
 from graphs.runner import RunnerUnavailable
@@ -28,21 +28,27 @@ def decision_id_of(row: dict[str, Any]) -> str:
     return str(uuid.uuid5(_KEYS, f"{row['thread_id']}/{row['id']}"))
 
 
-async def resume_request(deps: Deps, request_id: int, *, wait_s: float = 0.0) -> bool:
+async def resume_request(
+    deps: Deps, request_id: int, *, thread_id: str | None = None, wait_s: float = 0.0
+) -> bool:
     """Resume the run with the request's decision, then post what comes next.
 
     Idempotent: under the thread's lease the interrupt must still be pending (same id,
     same value); if it was already consumed, the run is continued with ``None`` instead.
     While another live owner holds the lease this waits at most ``wait_s`` and returns
-    False (the sweeper tries again later). Returns True when this call resumed it.
+    False (the sweeper tries again later). Returns True when this call resumed it. A
+    caller that knows the request's thread (it has just decided it) passes ``thread_id``;
+    whether the request is still to be resumed is read under the lease in any case.
     """
     async with deps.resume_slots:
-        async with deps.pool.connection() as conn:
-            row = await requests.get_request(conn, request_id)
-        if row is None or row["status"] != "decided":
-            return False
+        if thread_id is None:
+            async with deps.pool.connection() as conn:
+                row = await requests.get_request(conn, request_id)
+            if row is None or row["status"] != "decided":
+                return False
+            thread_id = str(row["thread_id"])
         try:
-            async with hold_fence(deps, row["thread_id"], wait_s=wait_s) as fence:
+            async with hold_fence(deps, thread_id, wait_s=wait_s) as fence:
                 if fence is None:
                     return False  # a live owner is running this thread
                 return await _resume_fenced(deps, request_id, fence)
@@ -54,11 +60,17 @@ async def resume_request(deps: Deps, request_id: int, *, wait_s: float = 0.0) ->
 
 async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
     thread_id = fence.thread_id
-    async with deps.pool.connection() as conn:
+    detail = {"owner": fence.owner, "epoch": fence.epoch,
+              "decision_id": decision_id_of({"thread_id": thread_id, "id": request_id})}
+    # Every execution attempt is audited, so a repeated node shows in the trail; the
+    # attempt is logged in the same round trip as the reads, only if still to be resumed.
+    async with deps.pool.connection() as conn, conn.pipeline():
+        await audit.record_if_decided(conn, "resume_started", request_id=request_id,
+                                      detail=detail)
         row, run = await requests.request_and_run(conn, request_id, thread_id)
     if row is None or row["status"] != "decided" or run is None:
         return False  # another instance got here first
-    await _record_attempt(deps, row, fence)
+    METRICS.inc("approvals_resume_attempts_total")
     try:
         await _invoke(deps, row, run)
     except (GraphInterrupt, FenceLost, *DB_DOWN):
@@ -70,9 +82,12 @@ async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
         log.exception("resuming request %s failed", request_id)
         await _note_failure(deps, row, exc)
         return False
+    runner, ref = deps.runners.of(run)
+    state = await runner.snapshot(ref)
+    over = is_over(state)
+    outcome = jsonable(state.values) if over else None
     async with deps.pool.connection() as conn, conn.pipeline(), conn.transaction():
         await requests.set_resumed(conn, request_id)
-        await runs.set_run_status(conn, thread_id, "running")
         await audit.record(
             conn,
             "resumed",
@@ -80,26 +95,17 @@ async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
             request_id=request_id,
             detail={"resume": row["resume_value"], "epoch": fence.epoch},
         )
+        finished = None
+        if over:  # the run is done: marked so in the same transaction
+            finished = await runs.finish_run(conn, thread_id, outcome=outcome)
+        else:
+            await runs.set_run_status(conn, thread_id, "running")
     METRICS.inc("approvals_resumes_total")
-    await sync_run(deps, thread_id, run)
+    if over:
+        await reply_finished(deps, thread_id, finished, outcome)
+    else:
+        await sync_run(deps, thread_id, run, state=state)
     return True
-
-
-async def _record_attempt(deps: Deps, row: dict[str, Any], fence: Fence) -> None:
-    """Audit every execution attempt, so a repeated node shows in the trail."""
-    METRICS.inc("approvals_resume_attempts_total")
-    async with deps.pool.connection() as conn:
-        await audit.record(
-            conn,
-            "resume_started",
-            thread_id=row["thread_id"],
-            request_id=int(row["id"]),
-            detail={
-                "owner": fence.owner,
-                "epoch": fence.epoch,
-                "decision_id": decision_id_of(row),
-            },
-        )
 
 
 @METRICS.timed("approvals_resume_seconds")
