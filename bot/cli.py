@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from bot.errors import ApprovalError
 from bot.settings import Settings
@@ -56,12 +57,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         verbose = getattr(args, "verbose", False)
         setup_logging(settings.log_level, verbose=verbose, serving=args.command == "serve")
-        return asyncio.run(COMMANDS[args.command](settings, args))
+        return _run(COMMANDS[args.command](settings, args))
     except ApprovalError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _run(command: Coroutine[Any, Any, int]) -> int:
+    """Run on uvloop's event loop where it is installed (it spends about a tenth less CPU
+    per click than asyncio's, see bench/README.md), else on asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - not on Windows
+        return asyncio.run(command)
+    return uvloop.run(command)
 
 
 def setup_logging(level: str | None, *, verbose: bool, serving: bool) -> None:
