@@ -1,5 +1,10 @@
 """Prometheus metrics of this process, kept in a registry of their own.
 
+Under ``WEB_CONCURRENCY`` > 1 the supervisor sets ``PROMETHEUS_MULTIPROC_DIR`` for its
+workers: each keeps its values in a file there, and whichever worker takes a scrape
+answers for all of them (counters and histograms summed, the scrape-time gauges as last
+set), so a scrape never shows one worker's share.
+
 Declaring a metric is one line in ``COUNTERS`` or ``HISTOGRAMS``; call sites use
 ``METRICS.inc(name, **labels)``, ``METRICS.observe(name, seconds, **labels)`` or the
 ``METRICS.timed(name)`` decorator.
@@ -9,12 +14,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from bot.errors import ApprovalError
 
@@ -56,6 +63,7 @@ GAUGES: dict[str, str] = {
     "approvals_pending_requests": "Requests waiting for a decision (read at scrape time).",
     "approvals_database_up": "1 when the database answered the scrape, else 0.",
 }
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Slack answers within the 3 s window, so buckets are finer below it.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0)
 
@@ -64,6 +72,7 @@ class Metrics:
     """Counters, histograms and scrape-time gauges, rendered by ``prometheus-client``."""
 
     def __init__(self) -> None:
+        self.shared = bool(os.environ.get(MULTIPROC_ENV))  # values in files, see above
         self.registry = CollectorRegistry(auto_describe=True)
         self._counters = {
             name: Counter(name, text, labels, registry=self.registry)
@@ -74,7 +83,8 @@ class Metrics:
             for name, (text, labels) in HISTOGRAMS.items()
         }
         self._gauges = {
-            name: Gauge(name, text, registry=self.registry) for name, text in GAUGES.items()
+            name: Gauge(name, text, registry=self.registry, multiprocess_mode="mostrecent")
+            for name, text in GAUGES.items()
         }
 
     def inc(self, name: str, amount: int = 1, **labels: str) -> None:
@@ -131,7 +141,11 @@ class Metrics:
         """The exposition text, after setting the gauges read at scrape time."""
         for name, number in (gauges or {}).items():
             self._gauges[name].set(number)
-        return generate_latest(self.registry).decode()
+        if not self.shared:
+            return generate_latest(self.registry).decode()
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker)
+        return generate_latest(every_worker).decode()
 
 
 def outcome_of(error: BaseException | None) -> str:

@@ -19,16 +19,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
+
+from prometheus_client import multiprocess
 
 from bot.errors import ConfigError
+from bot.metrics import MULTIPROC_ENV
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 READY = b"ready\n"  # what a worker prints on its stdout once it listens
 READY_S = 60.0  # how long a worker may take to start
-RESTART_S = 1.0  # pause before starting a worker again
+RESTART_S = 1.0  # pause before starting a worker again; doubled while workers keep dying
+MAX_RESTART_S = 30.0
+STABLE_S = 60.0  # a worker that lived this long resets the pause
 STOP_S = 30.0  # how long a worker may take to finish its in-flight work on SIGTERM
 
 
@@ -92,8 +99,17 @@ async def supervise(settings: Settings, start_lines: list[str]) -> int:
             "connection instead (see README, 'Production')."
         )
     url, server = database_url(settings)
-    env = {**os.environ, "DATABASE_URL": url}
-    await _migrate(url)
+    metrics_dir = tempfile.mkdtemp(prefix="approvals-metrics-")  # see bot.metrics
+    env = {**os.environ, "DATABASE_URL": url, MULTIPROC_ENV: metrics_dir}
+    try:
+        return await _supervise(settings, env, start_lines)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        del server  # the embedded server stops with its last user
+
+
+async def _supervise(settings: Settings, env: dict[str, str], start_lines: list[str]) -> int:
+    await _migrate(env["DATABASE_URL"])
     workers: list[asyncio.subprocess.Process] = []
     try:
         for _ in range(settings.web_concurrency):
@@ -112,14 +128,16 @@ async def supervise(settings: Settings, start_lines: list[str]) -> int:
         return await _watch(workers, env, stop)
     finally:
         await _stop_all(workers)
-        del server  # the embedded server stops with its last user
 
 
 async def _watch(
     workers: list[asyncio.subprocess.Process], env: dict[str, str], stop: asyncio.Event
 ) -> int:
     """Start workers again as they die, until ``stop`` is set (0) or one cannot start."""
+    loop = asyncio.get_running_loop()
     stopping = asyncio.ensure_future(stop.wait())
+    born = {w.pid: loop.time() for w in workers}
+    quick = 0  # workers that died in a row before STABLE_S
     try:
         while True:
             exits = {asyncio.ensure_future(w.wait()): w for w in workers}
@@ -133,13 +151,17 @@ async def _watch(
                 dead = exits[future]
                 log.error("worker %s exited (code %s): starting another", dead.pid,
                           dead.returncode)
-                await asyncio.sleep(RESTART_S)
+                multiprocess.mark_process_dead(dead.pid, env[MULTIPROC_ENV])
+                quick = quick + 1 if loop.time() - born.pop(dead.pid) < STABLE_S else 0
+                await asyncio.sleep(min(RESTART_S * 2 ** max(quick - 1, 0), MAX_RESTART_S))
                 if stop.is_set():
                     break
                 try:
-                    workers[workers.index(dead)] = await _spawn(env)
+                    fresh = await _spawn(env)
                 except WorkerFailed as exc:
                     return exc.code
+                workers[workers.index(dead)] = fresh
+                born[fresh.pid] = loop.time()
     finally:
         stopping.cancel()
 

@@ -101,6 +101,14 @@ async def test_workers_share_the_port_and_each_decides_and_resumes(
         effects = await _rows(deps, "SELECT count(*) AS n FROM side_effects "
                                     "WHERE thread_id = ANY(%s)", threads)
         assert effects[0]["n"] == 16
+        # Whichever worker takes a scrape answers for both.
+        for _ in range(6):
+            async with aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(force_close=True)
+            ) as http, http.get(f"{served.url}/metrics") as resp:
+                text = await resp.text()
+            assert "\napprovals_resumes_total 16.0\n" in text, text[:2000]
+            assert "\napprovals_pending_requests 0.0\n" in text
         lines = served.output()
         assert "workers: 2 processes" in lines
         assert lines.count("listening on") == 1  # the workers start quietly
