@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +85,21 @@ async def _all_done(deps: Any, threads: list[str]) -> None:
     await eventually(done, timeout=30)
 
 
+@asynccontextmanager
+async def _two_workers(
+    database_url: str, fake: FakeSlack, log_dir: Path
+) -> AsyncIterator[tuple[Any, Procs, Served]]:
+    """An engine to start runs with, and a serve of two workers, all of them listening."""
+    async with engine(database_url, fake) as deps, procs(database_url, fake, log_dir) as group:
+        served = await group.serve(WEB_CONCURRENCY="2")
+        await _all_listening(served)
+        yield deps, group, served
+
+
 async def test_workers_share_the_port_and_each_decides_and_resumes(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    async with engine(database_url, fake_slack) as deps, \
-            procs(database_url, fake_slack, tmp_path) as group:
-        served = await group.serve(WEB_CONCURRENCY="2")
-        await _all_listening(served)
+    async with _two_workers(database_url, fake_slack, tmp_path) as (deps, group, served):
         threads = [await _click_on_a_new_connection(group, served, deps) for _ in range(16)]
         await _all_done(deps, threads)
         rows = await _rows(
@@ -117,10 +127,7 @@ async def test_workers_share_the_port_and_each_decides_and_resumes(
 async def test_a_killed_worker_is_replaced_and_sigterm_stops_them_all(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    async with engine(database_url, fake_slack) as deps, \
-            procs(database_url, fake_slack, tmp_path) as group:
-        served = await group.serve(WEB_CONCURRENCY="2")
-        await _all_listening(served)
+    async with _two_workers(database_url, fake_slack, tmp_path) as (deps, group, served):
         before = _workers(served)
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
