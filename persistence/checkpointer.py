@@ -10,6 +10,7 @@ failing the step whose side effect has already happened.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -18,14 +19,20 @@ from typing import Any, TypeVar
 
 import psycopg
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
+from langgraph.checkpoint.base import (
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    get_checkpoint_id,
+)
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from psycopg import AsyncCursor
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from persistence.leases import CURRENT_FENCE, Fence, hold_fence, lost_fence
-from persistence.pool import DB_DOWN, Conn, Pool
+from persistence.pool import DB_DOWN, Conn, Pool, one_sync
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,7 +43,27 @@ _WRITING: ContextVar[Fence | None] = ContextVar("approvals_fenced_write", defaul
 
 
 class FencedPostgresSaver(AsyncPostgresSaver):
-    """An :class:`AsyncPostgresSaver` whose writes check the thread's fencing epoch."""
+    """An :class:`AsyncPostgresSaver` whose writes check the thread's fencing epoch.
+
+    Under a held lease, the thread's latest checkpoint is read from Postgres once: a
+    resume reads it to check the interrupt is still pending, then LangGraph reads it again
+    to run on, and the second read takes a copy of the first. Nobody else can write the
+    thread while the lease holds, and each write under the lease drops the copy.
+    """
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """The checkpoint; the latest one read under this task's lease is read only once."""
+        fence = _fence_of(config)
+        if fence is None or get_checkpoint_id(config):
+            return await super().aget_tuple(config)
+        namespace = config["configurable"].get("checkpoint_ns", "")
+        if fence.latest is not None and fence.latest[0] == namespace:
+            _, read = fence.latest
+            fence.latest = None  # handed out once: LangGraph changes what it is given
+            return read
+        read = await super().aget_tuple(config)
+        fence.latest = None if read is None else (namespace, copy.deepcopy(read))
+        return read
 
     async def aput(
         self,
@@ -65,10 +92,10 @@ class FencedPostgresSaver(AsyncPostgresSaver):
         )
 
     async def _fenced(self, config: RunnableConfig, write: Callable[[], Awaitable[T]]) -> T:
-        fence = CURRENT_FENCE.get()
-        thread_id = (config.get("configurable") or {}).get("thread_id")
-        if fence is None or fence.thread_id != thread_id:
+        fence = _fence_of(config)
+        if fence is None:
             return await write()
+        fence.latest = None  # the thread moves on: the next read asks Postgres
         token = _WRITING.set(fence)
         try:
             return await _retrying(write)
@@ -98,11 +125,18 @@ class FencedPostgresSaver(AsyncPostgresSaver):
                     yield cur
 
 
+def _fence_of(config: RunnableConfig) -> Fence | None:
+    """The lease this task holds on the config's thread, if any."""
+    fence = CURRENT_FENCE.get()
+    thread_id = (config.get("configurable") or {}).get("thread_id")
+    return fence if fence is not None and fence.thread_id == thread_id else None
+
+
 @asynccontextmanager
 async def _fenced_cursor(conn: Conn, fence: Fence) -> AsyncIterator[AsyncCursor[DictRow]]:
-    """A transaction whose first statement checks the fence, all sent as one pipeline."""
+    """One transaction whose first statement checks the fence (see :func:`one_sync`)."""
     try:
-        async with conn.pipeline(), conn.transaction(), _dict_cursor(conn) as cur:
+        async with one_sync(conn), _dict_cursor(conn) as cur:
             await hold_fence(cur, fence)
             yield cur
     except psycopg.Error as exc:

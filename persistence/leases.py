@@ -51,6 +51,10 @@ class Fence:
     owner: str
     epoch: int
     lost: bool = False
+    # The thread's latest checkpoint as last read under this lease, for the next read to
+    # take instead of asking again (see persistence.checkpointer): nobody else can write
+    # the thread while the lease holds, and every write under it drops this.
+    latest: Any = None
 
 
 # The fence the current task holds; the fenced checkpointer checks it on every write.

@@ -148,15 +148,18 @@ async def after_decision(deps: Deps, decided: Decided) -> None:
 async def _render_and_resume(deps: Deps, decided: Decided) -> None:
     await deps.urgent.after()  # acks first: see bot.engine.urgent
     render = asyncio.ensure_future(render_request(deps, decided.request_id))
+    resumed = False
     try:
         if decided.complete:
-            await resume_request(
+            resumed = await resume_request(
                 deps, decided.request_id, thread_id=decided.thread_id, wait_s=LIVE_WAIT_S
             )
     finally:
         # A failed rewrite is flagged for the sweeper; never leave its error unretrieved.
-        await asyncio.gather(render, return_exceptions=True)
-    if decided.complete:
+        (rendered,) = await asyncio.gather(render, return_exceptions=True)
+    # A resume that went through changes nothing the message shows, so a rewrite that went
+    # through is the last one; otherwise (a failed resume is shown) look once more.
+    if decided.complete and not (resumed and rendered is True):
         async with deps.pool.connection() as conn:
             row = await requests.get_request(conn, decided.request_id)
         if row is not None and row["render_needed"]:

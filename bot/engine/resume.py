@@ -16,7 +16,7 @@ from graphs.adapters import with_decision_id
 from graphs.runner import RunnerUnavailable
 from persistence import audit, requests, runs
 from persistence.leases import Fence, FenceLost
-from persistence.pool import DB_DOWN
+from persistence.pool import DB_DOWN, one_sync
 
 log = logging.getLogger(__name__)
 MAX_RESUME_ATTEMPTS = 3
@@ -86,7 +86,7 @@ async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
     state = await runner.snapshot(ref)
     over = is_over(state)
     outcome = jsonable(state.values) if over else None
-    async with deps.pool.connection() as conn, conn.pipeline(), conn.transaction():
+    async with deps.pool.connection() as conn, one_sync(conn):
         await requests.set_resumed(conn, request_id)
         await audit.record(
             conn,

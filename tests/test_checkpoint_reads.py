@@ -1,0 +1,70 @@
+"""Under a held lease the thread's latest checkpoint is read from Postgres once, never stale.
+
+A resume reads the checkpoint to check its interrupt is still pending, then LangGraph
+reads it again to run on: the second read takes a copy of the first. These tests pin
+down when that copy is used, and that no write under the lease is ever missed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine.fence import hold_fence
+
+from support.harness import Harness
+
+PAYMENT = {"amount": 2500, "recipient": "acme"}
+SET_STEP = (
+    "UPDATE checkpoints SET metadata = metadata || %s::jsonb WHERE thread_id = %s "
+    "RETURNING thread_id"
+)
+
+
+def _config(thread_id: str) -> dict[str, Any]:
+    return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+
+
+async def test_the_second_read_under_the_lease_takes_the_first_ones_copy_once(
+    harness: Harness,
+) -> None:
+    started = await harness.start("payments", PAYMENT)
+    saver = harness.deps.checkpointer
+    config = _config(started.thread_id)
+    async with hold_fence(harness.deps, started.thread_id) as fence:
+        assert fence is not None
+        first = await saver.aget_tuple(config)
+        # Changed behind the saver's back (nobody under the lease would): the next read
+        # is the copy, the one after it asks Postgres again.
+        await harness.rows(SET_STEP, '{"probe": 1}', started.thread_id)
+        second = await saver.aget_tuple(config)
+        third = await saver.aget_tuple(config)
+    assert first is not None and second is not None and third is not None
+    assert second is not first  # a copy: LangGraph changes what it is given
+    assert second.checkpoint == first.checkpoint
+    assert "probe" not in second.metadata
+    assert third.metadata["probe"] == 1
+
+
+async def test_a_write_under_the_lease_is_seen_by_the_next_read(harness: Harness) -> None:
+    started = await harness.start("payments", PAYMENT)
+    saver = harness.deps.checkpointer
+    config = _config(started.thread_id)
+    async with hold_fence(harness.deps, started.thread_id) as fence:
+        assert fence is not None
+        before = await saver.aget_tuple(config)
+        assert before is not None
+        await saver.aput_writes(before.config, [("memo", "written under the lease")], "probe")
+        after = await saver.aget_tuple(config)
+    assert after is not None
+    assert ("probe", "memo", "written under the lease") in after.pending_writes
+    assert not any(task == "probe" for task, _, _ in before.pending_writes or [])
+
+
+async def test_without_the_lease_every_read_asks_postgres(harness: Harness) -> None:
+    started = await harness.start("payments", PAYMENT)
+    saver = harness.deps.checkpointer
+    config = _config(started.thread_id)
+    await saver.aget_tuple(config)
+    await harness.rows(SET_STEP, '{"probe": 2}', started.thread_id)
+    read = await saver.aget_tuple(config)
+    assert read is not None and read.metadata["probe"] == 2
