@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench.clicks import (  # noqa: E402
+    ROUNDS,
     Bench,
     Waits,
     bare_resumes,
+    bursts,
     clicks,
-    concurrent_bare,
-    concurrent_clicks,
     round_trips,
 )
 from bench.process import serve_and_measure  # noqa: E402
@@ -77,9 +77,9 @@ async def click_path(b: Bench, runs: int) -> None:
     print(f"round trips to Postgres per click       median {statistics.median(trips):.0f} "
           f"(min {min(trips)}, max {max(trips)}); "
           f"pool checkouts {statistics.median(checkouts):.0f}")
-    together_bare = await concurrent_bare(b, runs)
-    together, together_acks = await concurrent_clicks(b, runs)
-    print(f"{runs} bare resumes at once, one saver     {together_bare * 1000:7.0f} ms")
+    together_bare, together, together_acks = await bursts(b, b, runs)
+    print(f"{runs} bare resumes at once, one saver     {together_bare * 1000:7.0f} ms"
+          f"   (median of {ROUNDS}, alternated with the clicks)")
     print(f"{runs} clicks at once → all done           {together * 1000:7.0f} ms")
     print(f"{runs} clicks at once, each ack            {ms(together_acks)}")
     print("goals:")

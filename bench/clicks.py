@@ -8,6 +8,7 @@ resume on a plain ``AsyncPostgresSaver`` (LangGraph's own, with its one lock).
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 import uuid
 from dataclasses import dataclass
@@ -209,3 +210,22 @@ async def concurrent_bare(b: Bench, count: int) -> float:
     start = time.perf_counter()
     await asyncio.gather(*(graph.ainvoke(cmd, config) for cmd, config in resumes))
     return time.perf_counter() - start
+
+
+ROUNDS = 3  # bursts of each kind, alternated
+
+
+async def bursts(b: Bench, clicked: Bench, count: int) -> tuple[float, float, list[float]]:
+    """``ROUNDS`` rounds, each ``count`` bare resumes at once (on ``b``) and then ``count``
+    clicks at once (on ``clicked``): the median seconds of each kind, and every ack.
+
+    Alternated rounds share whatever else the machine is doing; a single burst of each
+    can land one in a busy moment and the other in a quiet one.
+    """
+    bare, together, acks = [], [], []
+    for _ in range(ROUNDS):
+        bare.append(await concurrent_bare(b, count))
+        elapsed, round_acks = await concurrent_clicks(clicked, count)
+        together.append(elapsed)
+        acks += round_acks
+    return statistics.median(bare), statistics.median(together), acks

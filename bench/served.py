@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from bench.clicks import Bench, bare_resumes, clicks, concurrent_bare, concurrent_clicks
+from bench.clicks import Bench, bare_resumes, bursts, clicks, concurrent_clicks
 
 from support.procs import bot_env, free_port
 
@@ -59,8 +59,7 @@ async def served_click_path(b: Bench, database_url: str, runs: int, workers: int
         await concurrent_clicks(served, min(runs, 20))
         bare = await bare_resumes(b, runs)
         acks, done = await clicks(served, runs)
-        together_bare = await concurrent_bare(b, runs)
-        together, together_acks = await concurrent_clicks(served, runs)
+        together_bare, together, together_acks = await bursts(b, served, runs)
     name = f"serve, WEB_CONCURRENCY={workers}"
     print(f"{name}:")
     print(f"  bare LangGraph resume (baseline)     {ms(bare)}")

@@ -15,7 +15,7 @@ from support.harness import Harness, eventually
 
 # Round trips (protocol syncs) of one approve click on a fresh pool, first prepares
 # included: 86 with one statement per round trip, 46 with the decision, the view, the
-# fenced writes and the resume's bookkeeping pipelined, 27 once each fenced write and the
+# fenced writes and the resume's bookkeeping pipelined, 26 once each fenced write and the
 # bookkeeping are one sync without BEGIN and COMMIT, and the checkpoint LangGraph reads to
 # run on is the copy of the one just read to check the interrupt.
 CLICK_BUDGET = 30
@@ -84,5 +84,4 @@ async def test_one_approve_click_stays_within_its_round_trip_budget(
             await harness.deps.inflight.drain(30)  # the message's last rewrite, if any
     finally:
         await poll.close()
-    print("TRIPS", counts.round_trips, counts.checkouts)
     assert 0 < counts.round_trips <= CLICK_BUDGET
