@@ -32,7 +32,8 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from persistence.leases import CURRENT_FENCE, Fence, hold_fence, lost_fence
-from persistence.pool import DB_DOWN, Conn, Pool, one_sync
+from persistence.pipelines import one_sync
+from persistence.pool import DB_DOWN, Conn, Pool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -28,25 +26,6 @@ _returned: WeakKeyDictionary[Conn, float] = WeakKeyDictionary()
 # saver wants). psycopg keeps 100 per connection and evicts the oldest; the bot and the
 # saver use more than that, and an evicted statement costs a round trip to prepare again.
 PREPARED_MAX = 500
-
-
-@asynccontextmanager
-async def one_sync(conn: Conn) -> AsyncIterator[Conn]:
-    """Statements sent in one pipeline, committed together by its one ``Sync``.
-
-    No BEGIN or COMMIT goes out: Postgres runs what a pipeline sends before a ``Sync`` as
-    one implicit transaction, so a statement that fails skips the rest and rolls all of
-    it back, and row locks are held until the ``Sync``. An error or a cancellation raised
-    here before the ``Sync`` closes the connection instead, so nothing sent is committed.
-    Only for blocks that decide nothing between their statements (a failed check must
-    raise from Postgres, not from Python, to stop what follows it).
-    """
-    async with conn.pipeline():
-        try:
-            yield conn
-        except BaseException:
-            await conn.close()  # the server rolls back what it has not been told to sync
-            raise
 
 
 async def _note_returned(conn: Conn) -> None:

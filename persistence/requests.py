@@ -12,6 +12,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from persistence.pipelines import pipelined
 from persistence.runs import SELECT_RUN
 
 Row = dict[str, Any]
@@ -172,8 +173,8 @@ async def get_request(conn: Conn, request_id: int) -> Row | None:
 async def request_and_run(
     conn: Conn, request_id: int, thread_id: str
 ) -> tuple[Row | None, Row | None]:
-    """One request row and its run's row, read in one pipeline."""
-    async with conn.pipeline():
+    """One request row and its run's row, read in one pipeline (the caller's, if any)."""
+    async with pipelined(conn):
         request = await conn.execute(SELECT_REQUEST, (request_id,))
         run = await conn.execute(SELECT_RUN, (thread_id,))
     return await request.fetchone(), await run.fetchone()
@@ -206,7 +207,7 @@ async def lock_for_decision(conn: Conn, approval_id: int) -> tuple[Row, list[Row
     Raises LookupError when the approval is unknown.
     """
     # The request is locked first, so the lock order (request, then approvals) holds.
-    async with conn.pipeline():
+    async with pipelined(conn):
         locking_request = await conn.execute(LOCK_REQUEST_OF_APPROVAL, (approval_id,))
         locking_approvals = await conn.execute(LOCK_APPROVALS_OF_APPROVAL, (approval_id,))
         reading_votes = await conn.execute(SELECT_CURRENT_VOTES, (approval_id,))

@@ -6,6 +6,8 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from persistence.pipelines import pipelined
+
 Row = dict[str, Any]
 
 SELECT_REQUEST_VIEW = """
@@ -27,7 +29,7 @@ async def request_view(
 
     The three reads go out as one pipeline: one round trip, not three.
     """
-    async with conn.pipeline():
+    async with pipelined(conn):
         request = await conn.execute(SELECT_REQUEST_VIEW, (request_id,))
         approvals = await conn.execute(SELECT_APPROVALS_OF_REQUEST, (request_id,))
         votes = await conn.execute(SELECT_VOTES_OF_REQUEST, (request_id,))

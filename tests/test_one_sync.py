@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import psycopg
 import pytest
 
-from persistence.pool import Pool, one_sync, open_pool
+from persistence.pipelines import one_sync
+from persistence.pool import Pool, open_pool
 
 CREATE = "CREATE TABLE IF NOT EXISTS sync_probe (id int PRIMARY KEY)"
 COUNT = "SELECT count(*) AS n FROM sync_probe"
@@ -53,9 +56,37 @@ async def test_an_error_raised_before_the_sync_commits_nothing(database_url: str
         with pytest.raises(RuntimeError, match="cut short"):
             async with pool.connection() as conn, one_sync(conn):
                 await conn.execute("INSERT INTO sync_probe VALUES (1)")
+                cur = await conn.execute("SELECT count(*) AS n FROM sync_probe")
+                assert (await cur.fetchone())["n"] == 1  # a fetch inside is no commit
                 raise RuntimeError("cut short after a statement went out")
-        assert conn.closed  # dropped, not synced: the server rolled the insert back
         assert await _count(pool) == 0
+        assert not conn.closed  # rolled back, and the connection is kept
+        async with pool.connection() as again:
+            assert again is conn
+            await again.execute("SELECT 1")
+    finally:
+        await pool.close()
+
+
+async def test_a_cancelled_block_commits_nothing(database_url: str) -> None:
+    pool = await open_pool(database_url, max_size=2)
+    try:
+        async with pool.connection() as conn:
+            await conn.execute(CREATE)
+        sent = asyncio.Event()
+
+        async def block() -> None:
+            async with pool.connection() as conn, one_sync(conn):
+                await conn.execute("INSERT INTO sync_probe VALUES (1)")
+                sent.set()
+                await asyncio.sleep(30)
+
+        task = asyncio.ensure_future(block())
+        await sent.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await _count(pool) == 0  # the connection was closed before its Sync
         async with pool.connection() as other:  # the pool carries on with a new one
             await other.execute("SELECT 1")
     finally:

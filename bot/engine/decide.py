@@ -29,6 +29,7 @@ from bot.slack.permalinks import permalinks
 from bot.slack.usergroups import Both, Eligible
 from graphs.models import DecisionKind
 from persistence import audit, requests
+from persistence.pipelines import one_sync
 
 log = logging.getLogger(__name__)
 CHANGED = (
@@ -113,9 +114,10 @@ async def _decide(deps: Deps, approval_id: int, context: Row, click: Click) -> D
     external = not expected.external_users and await deps.workspace.is_external(
         deps.slack, team=click.team, enterprise=click.enterprise
     )
-    # One pipeline: the locks and votes go out with BEGIN, the writes together with the
-    # completing update, so the transaction costs a few round trips, not one per statement.
-    async with deps.pool.connection() as conn, conn.pipeline(), conn.transaction():
+    # One transaction in one pipeline (see one_sync): the locks and votes go out together,
+    # then the writes with the completing update and the commit, two round trips in all. A
+    # refusal raised below rolls it all back.
+    async with deps.pool.connection() as conn, one_sync(conn):
         request, approvals, votes = await requests.lock_for_decision(conn, approval_id)
         approval = next(a for a in approvals if int(a["id"]) == approval_id)
         now = deps.clock()

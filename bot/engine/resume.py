@@ -16,7 +16,8 @@ from graphs.adapters import with_decision_id
 from graphs.runner import RunnerUnavailable
 from persistence import audit, requests, runs
 from persistence.leases import Fence, FenceLost
-from persistence.pool import DB_DOWN, one_sync
+from persistence.pipelines import one_sync
+from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
 MAX_RESUME_ATTEMPTS = 3
