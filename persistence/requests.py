@@ -200,22 +200,29 @@ async def approval_context(conn: Conn, approval_id: int) -> Row | None:
     return await _one(conn, SELECT_APPROVAL_CONTEXT, (approval_id,))
 
 
-async def lock_for_decision(conn: Conn, approval_id: int) -> tuple[Row, list[Row], list[Row]]:
-    """Lock the request of ``approval_id``, then all its approvals (inside a transaction),
-    and read the votes of the approval's current round: one pipeline, one round trip.
+async def context_and_lock(
+    conn: Conn, approval_id: int, *, with_context: bool = True
+) -> tuple[Row | None, tuple[Row, list[Row], list[Row]]]:
+    """For a decision (inside its transaction), in one round trip: the approval's context
+    (as :func:`approval_context`; None unless ``with_context``), then the lock on its
+    request, the locks on all the request's approvals, and the current round's votes.
 
     Raises LookupError when the approval is unknown.
     """
     # The request is locked first, so the lock order (request, then approvals) holds.
     async with pipelined(conn):
+        reading_context = (
+            await conn.execute(SELECT_APPROVAL_CONTEXT, (approval_id,)) if with_context else None
+        )
         locking_request = await conn.execute(LOCK_REQUEST_OF_APPROVAL, (approval_id,))
         locking_approvals = await conn.execute(LOCK_APPROVALS_OF_APPROVAL, (approval_id,))
         reading_votes = await conn.execute(SELECT_CURRENT_VOTES, (approval_id,))
+    context = await reading_context.fetchone() if reading_context is not None else None
     request: Row | None = await locking_request.fetchone()
     approvals: list[Row] = list(await locking_approvals.fetchall())
     if request is None:
         raise LookupError(approval_id)
-    return request, approvals, list(await reading_votes.fetchall())
+    return context, (request, approvals, list(await reading_votes.fetchall()))
 
 
 async def set_policy(

@@ -7,7 +7,11 @@ down when that copy is used, and that no write under the lease is ever missed.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
+
+import pytest
 
 from bot.engine.fence import hold_fence
 
@@ -24,18 +28,30 @@ def _config(thread_id: str) -> dict[str, Any]:
     return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
 
 
-async def test_the_second_read_under_the_lease_takes_the_first_ones_copy_once(
-    harness: Harness,
-) -> None:
-    started = await harness.start("payments", PAYMENT)
-    saver = harness.deps.checkpointer
-    config = _config(started.thread_id)
-    async with hold_fence(harness.deps, started.thread_id) as fence:
+@pytest.fixture
+async def thread_id(harness: Harness) -> str:
+    """A payments run waiting at its interrupt."""
+    return (await harness.start("payments", PAYMENT)).thread_id
+
+
+@asynccontextmanager
+async def leased(harness: Harness, thread_id: str) -> AsyncIterator[None]:
+    """Hold the thread's lease for the block, as a resume does."""
+    async with hold_fence(harness.deps, thread_id) as fence:
         assert fence is not None
+        yield
+
+
+async def test_the_second_read_under_the_lease_takes_the_first_ones_copy_once(
+    harness: Harness, thread_id: str
+) -> None:
+    saver = harness.deps.checkpointer
+    config = _config(thread_id)
+    async with leased(harness, thread_id):
         first = await saver.aget_tuple(config)
         # Changed behind the saver's back (nobody under the lease would): the next read
         # is the copy, the one after it asks Postgres again.
-        await harness.rows(SET_STEP, '{"probe": 1}', started.thread_id)
+        await harness.rows(SET_STEP, '{"probe": 1}', thread_id)
         second = await saver.aget_tuple(config)
         third = await saver.aget_tuple(config)
     assert first is not None and second is not None and third is not None
@@ -45,12 +61,12 @@ async def test_the_second_read_under_the_lease_takes_the_first_ones_copy_once(
     assert third.metadata["probe"] == 1
 
 
-async def test_a_write_under_the_lease_is_seen_by_the_next_read(harness: Harness) -> None:
-    started = await harness.start("payments", PAYMENT)
+async def test_a_write_under_the_lease_is_seen_by_the_next_read(
+    harness: Harness, thread_id: str
+) -> None:
     saver = harness.deps.checkpointer
-    config = _config(started.thread_id)
-    async with hold_fence(harness.deps, started.thread_id) as fence:
-        assert fence is not None
+    config = _config(thread_id)
+    async with leased(harness, thread_id):
         before = await saver.aget_tuple(config)
         assert before is not None
         await saver.aput_writes(before.config, [("memo", "written under the lease")], "probe")
@@ -60,11 +76,12 @@ async def test_a_write_under_the_lease_is_seen_by_the_next_read(harness: Harness
     assert not any(task == "probe" for task, _, _ in before.pending_writes or [])
 
 
-async def test_without_the_lease_every_read_asks_postgres(harness: Harness) -> None:
-    started = await harness.start("payments", PAYMENT)
+async def test_without_the_lease_every_read_asks_postgres(
+    harness: Harness, thread_id: str
+) -> None:
     saver = harness.deps.checkpointer
-    config = _config(started.thread_id)
+    config = _config(thread_id)
     await saver.aget_tuple(config)
-    await harness.rows(SET_STEP, '{"probe": 2}', started.thread_id)
+    await harness.rows(SET_STEP, '{"probe": 2}', thread_id)
     read = await saver.aget_tuple(config)
     assert read is not None and read.metadata["probe"] == 2

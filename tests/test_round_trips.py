@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from bot.engine.decide import decide
 from persistence.pool import open_pool
 
 from support import roundtrips
@@ -86,3 +87,21 @@ async def test_one_approve_click_stays_within_its_round_trip_budget(
     finally:
         await poll.close()
     assert 0 < counts.round_trips <= CLICK_BUDGET
+
+
+async def test_a_decision_slack_need_not_be_asked_about_is_one_checkout(
+    harness: Harness,
+) -> None:
+    started = await harness.start("payments", {"amount": 2500, "recipient": "acme"})
+    (approval_id,) = await harness.approval_ids(started.thread_id)
+    version = await harness.version_of(approval_id)
+    with roundtrips.counting() as counts:
+        decided = await decide(harness.deps, approval_id, user="UALICE", kind="approve",
+                               version=version, team="T111")
+    assert decided.complete
+    # One connection and one Sync: the context, the locks and the votes come back on a
+    # flush inside the pipeline, and the writes go out with the Sync that commits them.
+    # (Before: the context on a connection of its own, then BEGIN and COMMIT around the
+    # locks and writes, five Syncs on two checkouts.)
+    assert counts.checkouts == 1
+    assert counts.round_trips == 1

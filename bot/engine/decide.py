@@ -26,12 +26,13 @@ from bot.engine.step import Step, complete_if_done
 from bot.errors import AlreadyDecided, ApprovalError, NotAllowed, NotFound, Stale, Unavailable
 from bot.policy import Policy, check_can_decide
 from bot.slack.permalinks import permalinks
-from bot.slack.usergroups import Both, Eligible
+from bot.slack.usergroups import Both, Eligible, NotCached
 from graphs.models import DecisionKind
 from persistence import audit, requests
 from persistence.pipelines import one_sync
 
 log = logging.getLogger(__name__)
+GONE = "This approval request does not exist (any more)."
 CHANGED = (
     "This request changed since you saw it, so nothing was recorded; "
     "decide on its current version."
@@ -91,34 +92,61 @@ async def decide(
     click = Click(user, kind, version, args, reason, team, enterprise)
     if not user:
         raise NotAllowed("Slack did not say who clicked, so nothing was changed.")
-    async with deps.pool.connection() as conn:
-        context = await requests.approval_context(conn, approval_id)
-    if context is None:
-        raise NotFound("This approval request does not exist (any more).")
+    seen: dict[str, Row] = {}
     try:
-        return await _decide(deps, approval_id, context, click)
+        try:  # at once, when nothing needs Slack: the context is read with the locks
+            return await _decide(deps, approval_id, click, seen)
+        except NotCached:  # rolled back: ask Slack first, then take the locks again
+            return await _decide(deps, approval_id, click, seen)
     except Stale as exc:  # the link is looked up only now, outside the transaction
         stale = Stale(await changed_text(deps, exc.channel, exc.ts), channel=None, ts=None)
-        await _record_refusal(deps, context, user=user, kind=kind, reason=stale.message)
+        await _record_refusal(deps, seen, user=user, kind=kind, reason=stale.message)
         raise stale from None
     except ApprovalError as exc:
-        await _record_refusal(deps, context, user=user, kind=kind, reason=exc.message)
+        await _record_refusal(deps, seen, user=user, kind=kind, reason=exc.message)
         raise
 
 
-async def _decide(deps: Deps, approval_id: int, context: Row, click: Click) -> Decided:
-    # Slack calls (group members, the bot's workspace) come before any lock is taken.
+async def _judge(
+    deps: Deps, approval_id: int, context: Row, click: Click, *, cached: bool
+) -> tuple[Policy, Eligible | None, bool]:
+    """The policy the click is judged by, who may decide under it, and whether the
+    clicker is external. ``cached`` raises :class:`NotCached` where Slack must be asked."""
     current = {int(e["id"]): e["args"] for e in context["args_of"]}
     expected = _policy(deps, context, current, approval_id, click)
-    eligible = await eligible_users(deps, expected)
+    eligible = await eligible_users(deps, expected, cached=cached)
     external = not expected.external_users and await deps.workspace.is_external(
-        deps.slack, team=click.team, enterprise=click.enterprise
+        deps.slack, team=click.team, enterprise=click.enterprise, cached=cached
     )
-    # One transaction in one pipeline (see one_sync): the locks and votes go out together,
-    # then the writes with the completing update and the commit, two round trips in all. A
-    # refusal raised below rolls it all back.
+    return expected, eligible, external
+
+
+async def _decide(deps: Deps, approval_id: int, click: Click, seen: dict[str, Row]) -> Decided:
+    """One attempt. With no context in ``seen`` yet, the context is read with the locks
+    and the click is judged from caches alone (:class:`NotCached`, which rolls the
+    transaction back, where Slack must be asked); with one, Slack is asked first, before
+    any lock is taken."""
+    context = seen.get("context")
+    judged = None if context is None else await _judge(
+        deps, approval_id, context, click, cached=False
+    )
+    # One transaction in one pipeline (see one_sync): the context, locks and votes go out
+    # together, then the writes with the completing update and the commit, two round trips
+    # in all. A refusal raised below rolls it all back.
     async with deps.pool.connection() as conn, one_sync(conn):
-        request, approvals, votes = await requests.lock_for_decision(conn, approval_id)
+        try:
+            read, (request, approvals, votes) = await requests.context_and_lock(
+                conn, approval_id, with_context=context is None
+            )
+        except LookupError:
+            raise NotFound(GONE) from None
+        if context is None:
+            if read is None:
+                raise NotFound(GONE)
+            seen["context"] = context = read
+            judged = await _judge(deps, approval_id, context, click, cached=True)
+        assert judged is not None
+        expected, eligible, external = judged
         approval = next(a for a in approvals if int(a["id"]) == approval_id)
         now = deps.clock()
         _check_open(deps, request, approval, click, now=now)
@@ -210,7 +238,9 @@ async def changed_text(deps: Deps, channel: str | None, ts: str | None) -> str:
     return f"{CHANGED} See {linked}." if linked else CHANGED
 
 
-async def eligible_users(deps: Deps, policy: Policy) -> Eligible | None:
+async def eligible_users(
+    deps: Deps, policy: Policy, *, cached: bool = False
+) -> Eligible | None:
     """Who may decide under ``policy`` (groups expanded through Slack); None means anyone.
 
     Someone must be on ``approvers`` and on each list of ``also_approvers``. Users listed
@@ -218,14 +248,19 @@ async def eligible_users(deps: Deps, policy: Policy) -> Eligible | None:
     listed raises :class:`Unavailable` (see :class:`Eligible`): nobody is let through on
     a guess.
     """
-    users = await deps.approvers.expand(policy.approvers)
+    users = await deps.approvers.expand(policy.approvers, cached=cached)
     for group in policy.also_approvers:
-        also = await deps.approvers.expand(group) or Eligible()
+        also = await deps.approvers.expand(group, cached=cached) or Eligible()
         users = also if users is None else Both(users, also)
     return users
 
 
-async def _record_refusal(deps: Deps, context: Row, *, user: str, kind: str, reason: str) -> None:
+async def _record_refusal(
+    deps: Deps, seen: dict[str, Row], *, user: str, kind: str, reason: str
+) -> None:
+    context = seen.get("context")
+    if context is None:  # refused before the approval was found: nothing to file it under
+        return
     async with deps.pool.connection() as conn:
         await audit.record(
             conn,

@@ -26,6 +26,11 @@ UNRESOLVED = (
 )
 
 
+class NotCached(LookupError):
+    """Slack must be asked first (a group's members, the bot's workspace): nothing cached
+    answers, and the caller asked to be told instead of waiting on Slack."""
+
+
 def is_group(entry: str) -> bool:
     """User-group ids start with S; user ids with U or W."""
     return entry.startswith("S")
@@ -78,15 +83,18 @@ class ApproverDirectory:
         self._clock = clock
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
 
-    async def members(self, group_id: str) -> frozenset[str] | None:
+    async def members(self, group_id: str, *, cached: bool = False) -> frozenset[str] | None:
         """The users of one group: fresh from cache, from Slack, or stale if Slack fails.
 
         None when Slack fails and no membership younger than ``stale_s`` is known.
+        ``cached`` raises :class:`NotCached` instead of asking Slack.
         """
         now = self._clock()
         hit = self._cache.get(group_id)
         if hit and now - hit[0] < self._ttl_s:
             return hit[1]
+        if cached:
+            raise NotCached(group_id)
         try:
             resp = await self._client.usergroups_users_list(usergroup=group_id)
         except SLACK_ERRORS as exc:
@@ -101,7 +109,7 @@ class ApproverDirectory:
         self._cache[group_id] = (now, users)
         return users
 
-    async def expand(self, approvers: Iterable[str]) -> Eligible | None:
+    async def expand(self, approvers: Iterable[str], *, cached: bool = False) -> Eligible | None:
         """The eligible user ids; None when ``approvers`` is empty (anyone may decide).
 
         Never raises for a Slack failure: users listed by id are always known, and a group
@@ -113,7 +121,7 @@ class ApproverDirectory:
         users: set[str] = {e for e in entries if not is_group(e)}
         unresolved: list[str] = []
         for group in (e for e in entries if is_group(e)):
-            found = await self.members(group)
+            found = await self.members(group, cached=cached)
             if found is None:
                 unresolved.append(group)
             else:

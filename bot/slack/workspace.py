@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import Unavailable
 from bot.slack.client import SLACK_ERRORS
+from bot.slack.usergroups import NotCached
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,17 @@ class Workspace:
         return self.team_id is not None
 
     async def is_external(
-        self, client: AsyncWebClient, *, team: str | None, enterprise: str | None
+        self,
+        client: AsyncWebClient,
+        *,
+        team: str | None,
+        enterprise: str | None,
+        cached: bool = False,
     ) -> bool:
-        """Whether a user of ``team``/``enterprise`` is outside the bot's workspace."""
+        """Whether a user of ``team``/``enterprise`` is outside the bot's workspace
+        (``cached``: raise :class:`NotCached` rather than ask Slack who the bot is)."""
+        if self.team_id is None and cached:
+            raise NotCached("workspace")
         if self.team_id is None and not await self.load(client):
             raise Unavailable(
                 "Slack could not confirm which workspace this bot belongs to. "
