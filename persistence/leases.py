@@ -51,6 +51,10 @@ class Fence:
     owner: str
     epoch: int
     lost: bool = False
+    # Set while a release rides along with the holder's last writes (a renewal that finds
+    # the lease gone is then no takeover), and once that release has committed.
+    releasing: bool = False
+    released: bool = False
     # The thread's latest checkpoint as last read under this lease, for the next read to
     # take instead of asking again (see persistence.checkpointer): nobody else can write
     # the thread while the lease holds, and every write under it drops this.

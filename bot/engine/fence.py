@@ -56,6 +56,8 @@ async def heartbeat(
         except DB_DOWN as exc:
             log.warning("renewing the lease on %s failed (retrying): %s", fence.thread_id, exc)
             continue
+        if not held and fence.releasing:
+            return  # the holder's own release, sent with its last writes, got there first
         if not held:
             log.error("lease on thread %s was taken over; stopping its work", fence.thread_id)
             METRICS.inc("approvals_lease_lost_total")
@@ -104,5 +106,5 @@ async def hold_fence(
         with suppress(asyncio.CancelledError):
             await beat
         CURRENT_FENCE.reset(token)
-        if not fence.lost:
+        if not fence.lost and not fence.released:
             await release_fence(deps.pool, fence)

@@ -14,7 +14,7 @@ from bot.engine.post import is_over, jsonable, reply_finished, sync_run, value_h
 from bot.metrics import METRICS
 from graphs.adapters import with_decision_id
 from graphs.runner import RunnerUnavailable
-from persistence import audit, requests, runs
+from persistence import audit, leases, requests, runs
 from persistence.leases import Fence, FenceLost
 from persistence.pipelines import one_sync
 from persistence.pool import DB_DOWN
@@ -87,26 +87,42 @@ async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
     state = await runner.snapshot(ref)
     over = is_over(state)
     outcome = jsonable(state.values) if over else None
-    async with deps.pool.connection() as conn, one_sync(conn):
-        await requests.set_resumed(conn, request_id)
-        await audit.record(
-            conn,
-            "resumed",
-            thread_id=thread_id,
-            request_id=request_id,
-            detail={"resume": row["resume_value"], "epoch": fence.epoch},
-        )
-        finished = None
-        if over:  # the run is done: marked so in the same transaction
-            finished = await runs.finish_run(conn, thread_id, outcome=outcome)
-        else:
-            await runs.set_run_status(conn, thread_id, "running")
+    # A finished run needs the lease no more: it is given up in the same transaction.
+    fence.releasing = over
+    try:
+        finished = await _mark_resumed(deps, row, fence, over=over, outcome=outcome)
+    finally:
+        fence.releasing = False
+    fence.released = over
     METRICS.inc("approvals_resumes_total")
     if over:
         await reply_finished(deps, thread_id, finished, outcome)
     else:
         await sync_run(deps, thread_id, run, state=state)
     return True
+
+
+async def _mark_resumed(
+    deps: Deps, row: dict[str, Any], fence: Fence, *, over: bool, outcome: Any
+) -> dict[str, Any] | None:
+    """In one transaction: the request resumed and audited, the run marked done (its
+    lease given up with it) or running again. A finished run's row, when it is done."""
+    request_id = int(row["id"])
+    async with deps.pool.connection() as conn, one_sync(conn):
+        await requests.set_resumed(conn, request_id)
+        await audit.record(
+            conn,
+            "resumed",
+            thread_id=fence.thread_id,
+            request_id=request_id,
+            detail={"resume": row["resume_value"], "epoch": fence.epoch},
+        )
+        if not over:
+            await runs.set_run_status(conn, fence.thread_id, "running")
+            return None
+        finished = await runs.finish_run(conn, fence.thread_id, outcome=outcome)
+        await leases.release(conn, fence)
+    return finished
 
 
 @METRICS.timed("approvals_resume_seconds")

@@ -1,8 +1,9 @@
-"""Under a held lease the thread's latest checkpoint is read from Postgres once, never stale.
+"""What a resume does under its thread's lease, beyond fencing each write.
 
-A resume reads the checkpoint to check its interrupt is still pending, then LangGraph
-reads it again to run on: the second read takes a copy of the first. These tests pin
-down when that copy is used, and that no write under the lease is ever missed.
+The thread's latest checkpoint is read from Postgres once: a resume reads it to check its
+interrupt is still pending, then LangGraph reads it again to run on, and the second read
+takes a copy of the first. These tests pin down when that copy is used, and that no write
+under the lease is ever missed. A finished run gives the lease up with its last writes.
 """
 
 from __future__ import annotations
@@ -85,3 +86,20 @@ async def test_without_the_lease_every_read_asks_postgres(
     await harness.rows(SET_STEP, '{"probe": 2}', thread_id)
     read = await saver.aget_tuple(config)
     assert read is not None and read.metadata["probe"] == 2
+
+
+async def test_a_finished_run_gives_its_lease_up_in_the_transaction_that_marks_it_done(
+    harness: Harness, thread_id: str
+) -> None:
+    (approval_id,) = await harness.approval_ids(thread_id)
+    status, _ = await harness.click("approve", approval_id, user="UALICE")
+    assert status == 200
+    await harness.wait_done(thread_id)
+    await harness.deps.inflight.drain(30)
+    (row,) = await harness.rows(
+        "SELECT l.owner, l.expires_at, r.updated_at FROM thread_leases l "
+        "JOIN runs r USING (thread_id) WHERE thread_id = %s", thread_id
+    )
+    assert row["owner"] is None  # given up
+    # now() is the transaction's start: equal only when written by the same transaction.
+    assert row["expires_at"] == row["updated_at"]
