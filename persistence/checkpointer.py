@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WRITE_RETRY_S = 20.0  # how long a fenced write rides out an outage (well under a lease)
 
+# Set only while a checkpoint is read under a lease: where the fetched row is kept.
+_FETCHED: ContextVar[list[DictRow] | None] = ContextVar("approvals_fetched", default=None)
 # Set only for the duration of one fenced write: which fence ``_cursor`` must check.
 _WRITING: ContextVar[Fence | None] = ContextVar("approvals_fenced_write", default=None)
 
@@ -48,23 +50,37 @@ class FencedPostgresSaver(AsyncPostgresSaver):
 
     Under a held lease, the thread's latest checkpoint is read from Postgres once: a
     resume reads it to check the interrupt is still pending, then LangGraph reads it again
-    to run on, and the second read takes a copy of the first. Nobody else can write the
-    thread while the lease holds, and each write under the lease drops the copy.
+    to run on, and the second read is built afresh from the row the first one fetched.
+    Nobody else can write the thread while the lease holds, and each write under the
+    lease drops the row.
     """
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        """The checkpoint; the latest one read under this task's lease is read only once."""
+        """The checkpoint; the latest one read under this task's lease is fetched once."""
         fence = _fence_of(config)
         if fence is None or get_checkpoint_id(config):
             return await super().aget_tuple(config)
         namespace = config["configurable"].get("checkpoint_ns", "")
         if fence.latest is not None and fence.latest[0] == namespace:
-            _, read = fence.latest
-            fence.latest = None  # handed out once: LangGraph changes what it is given
-            return read
-        read = await super().aget_tuple(config)
-        fence.latest = None if read is None else (namespace, copy.deepcopy(read))
+            _, row = fence.latest
+            fence.latest = None  # once: the next read may follow a write of LangGraph's
+            return await super()._load_checkpoint_tuple(row)
+        rows: list[DictRow] = []
+        token = _FETCHED.set(rows)
+        try:
+            read = await super().aget_tuple(config)
+        finally:
+            _FETCHED.reset(token)
+        fence.latest = (namespace, rows[0]) if read is not None and rows else None
         return read
+
+    async def _load_checkpoint_tuple(self, value: DictRow) -> CheckpointTuple:
+        rows = _FETCHED.get()
+        if rows is not None:
+            # A copy, taken before the tuple shares the row's JSON with LangGraph, which
+            # changes what it is given; the blobs are bytes, and bytes are not copied.
+            rows.append(copy.deepcopy(value))
+        return await super()._load_checkpoint_tuple(value)
 
     async def aput(
         self,

@@ -55,9 +55,9 @@ class Fence:
     # the lease gone is then no takeover), and once that release has committed.
     releasing: bool = False
     released: bool = False
-    # The thread's latest checkpoint as last read under this lease, for the next read to
-    # take instead of asking again (see persistence.checkpointer): nobody else can write
-    # the thread while the lease holds, and every write under it drops this.
+    # The row of the thread's latest checkpoint as last fetched under this lease, for the
+    # next read to take instead of asking again (see persistence.checkpointer): nobody
+    # else can write the thread while the lease holds, and every write under it drops it.
     latest: Any = None
 
 
