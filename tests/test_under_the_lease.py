@@ -9,7 +9,7 @@ lease up with its last writes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,8 +26,10 @@ SET_STEP = (
 )
 
 
-def _config(thread_id: str) -> dict[str, Any]:
-    return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+def _reader(harness: Harness, thread_id: str) -> Callable[[], Awaitable[Any]]:
+    """The thread's latest checkpoint, read through the bot's saver."""
+    config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    return lambda: harness.deps.checkpointer.aget_tuple(config)
 
 
 @pytest.fixture
@@ -37,29 +39,28 @@ async def thread_id(harness: Harness) -> str:
 
 
 @asynccontextmanager
-async def leased(harness: Harness, thread_id: str) -> AsyncIterator[None]:
-    """Hold the thread's lease for the block, as a resume does."""
+async def leased(harness: Harness, thread_id: str) -> AsyncIterator[Any]:
+    """Hold the thread's lease for the block, as a resume does; yield its first read."""
     async with hold_fence(harness.deps, thread_id) as fence:
         assert fence is not None
-        yield
+        first = await _reader(harness, thread_id)()
+        assert first is not None
+        yield first
 
 
 async def test_the_second_read_under_the_lease_is_built_from_the_first_ones_row(
     harness: Harness, thread_id: str
 ) -> None:
-    saver = harness.deps.checkpointer
-    config = _config(thread_id)
-    async with leased(harness, thread_id):
-        first = await saver.aget_tuple(config)
-        assert first is not None
+    read = _reader(harness, thread_id)
+    async with leased(harness, thread_id) as first:
         versions = dict(first.checkpoint["channel_versions"])
         first.checkpoint["channel_versions"].clear()  # as LangGraph changes what it reads
         # Changed behind the saver's back (nobody under the lease would): the next read
         # is built from the row already fetched, the one after it asks Postgres again.
         await harness.rows(SET_STEP, '{"probe": 1}', thread_id)
-        second = await saver.aget_tuple(config)
-        third = await saver.aget_tuple(config)
-    assert first is not None and second is not None and third is not None
+        second = await read()
+        third = await read()
+    assert second is not None and third is not None
     assert second is not first  # built again: LangGraph changes what it is given
     assert second.checkpoint["channel_versions"] == versions  # untouched by the first
     assert second.checkpoint["id"] == first.checkpoint["id"]
@@ -71,12 +72,9 @@ async def test_a_write_under_the_lease_is_seen_by_the_next_read(
     harness: Harness, thread_id: str
 ) -> None:
     saver = harness.deps.checkpointer
-    config = _config(thread_id)
-    async with leased(harness, thread_id):
-        before = await saver.aget_tuple(config)
-        assert before is not None
+    async with leased(harness, thread_id) as before:
         await saver.aput_writes(before.config, [("memo", "written under the lease")], "probe")
-        after = await saver.aget_tuple(config)
+        after = await _reader(harness, thread_id)()
     assert after is not None
     assert ("probe", "memo", "written under the lease") in after.pending_writes
     assert not any(task == "probe" for task, _, _ in before.pending_writes or [])
@@ -85,12 +83,11 @@ async def test_a_write_under_the_lease_is_seen_by_the_next_read(
 async def test_without_the_lease_every_read_asks_postgres(
     harness: Harness, thread_id: str
 ) -> None:
-    saver = harness.deps.checkpointer
-    config = _config(thread_id)
-    await saver.aget_tuple(config)
+    read = _reader(harness, thread_id)
+    await read()
     await harness.rows(SET_STEP, '{"probe": 2}', thread_id)
-    read = await saver.aget_tuple(config)
-    assert read is not None and read.metadata["probe"] == 2
+    again = await read()
+    assert again is not None and again.metadata["probe"] == 2
 
 
 async def test_a_finished_run_gives_its_lease_up_in_the_transaction_that_marks_it_done(
