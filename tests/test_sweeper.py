@@ -141,3 +141,35 @@ async def test_a_graph_that_keeps_failing_is_reported_not_retried_forever(
     shown = str(harness.fake.of("chat.update")[-1]["blocks"])
     assert "could not be resumed" in shown and "payment provider unreachable" in shown
     assert await harness.run_status(started.thread_id) != "done"
+
+
+async def test_stopping_the_sweeper_waits_for_every_chore_it_cut_short(
+    harness: Harness,
+) -> None:
+    """A chore cut mid-query cancels that query in Postgres, a round trip of its own;
+    ``serve`` closes the pool only after ``run_sweeper`` returns, so it must not return
+    before that chore has stopped (else the loop's last cancel cuts the cancel, and
+    psycopg closes the connection with a warning)."""
+    import psycopg
+
+    from bot.engine.sweeper import run_sweeper
+
+    async with await psycopg.AsyncConnection.connect(harness.deps.pool.conninfo) as blocker:
+        await blocker.execute("LOCK TABLE requests IN ACCESS EXCLUSIVE MODE")
+        before = asyncio.all_tasks()  # the harness's own sweeper among them
+        sweeper = asyncio.ensure_future(run_sweeper(harness.deps))
+
+        async def chores_waiting() -> int:
+            rows = await blocker.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            )
+            return (await rows.fetchone() or (0,))[0]
+
+        await eventually(chores_waiting)
+        sweeper.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sweeper
+        chores = [t for t in asyncio.all_tasks() - before
+                  if getattr(t.get_coro(), "__name__", "") == "_loop"]
+        await blocker.rollback()
+    assert chores == []

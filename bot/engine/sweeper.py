@@ -223,5 +223,11 @@ async def _loop(deps: Deps, name: str, chore: Chore) -> None:
 
 
 async def run_sweeper(deps: Deps) -> None:
-    """Every chore in its own loop, so a slow one never holds up the others."""
-    await asyncio.gather(*(_loop(deps, name, chore) for name, chore in CHORES.items()))
+    """Every chore in its own loop, so a slow one never holds up the others.
+
+    Cancelled, it returns only once every loop has stopped: a chore cut mid-query first
+    cancels that query in Postgres, and the pool must not close before it has.
+    """
+    async with asyncio.TaskGroup() as loops:
+        for name, chore in CHORES.items():
+            loops.create_task(_loop(deps, name, chore))
