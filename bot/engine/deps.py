@@ -39,6 +39,16 @@ def new_thread_id() -> str:
     return str(uuid.uuid4())
 
 
+async def pause(seconds: float) -> None:
+    """A background loop's sleep between passes, which first ends the loop if it was
+    asked to stop during the pass: Python 3.11's ``wait_for`` (the pool waits with it)
+    drops a cancel that arrives just as its wait ends, and the pass then ran on."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    await asyncio.sleep(seconds)
+
+
 class Inflight:
     """Tracks background work so shutdown can wait for in-flight resumes."""
 

@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 
-from bot.engine.deps import Deps
+from bot.engine.deps import Deps, pause
 from bot.engine.post import sync_run
 from graphs.runner import RunnerUnavailable
 from graphs.server_thread import ServerThread
@@ -91,4 +91,4 @@ async def run_poller(deps: Deps) -> None:
             log.warning("LangGraph Server poll failed (retrying): %s", exc)
         except Exception:
             log.exception("LangGraph Server poll failed; retrying")
-        await asyncio.sleep(deps.settings.langgraph_poll_s)
+        await pause(deps.settings.langgraph_poll_s)

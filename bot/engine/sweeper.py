@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.engine.close import close_request
-from bot.engine.deps import Deps
+from bot.engine.deps import Deps, pause
 from bot.engine.escalate import due_escalations, escalate_request
 from bot.engine.flow import after_decision
 from bot.engine.notify import send_dms
@@ -208,7 +208,7 @@ async def sweep_once(deps: Deps, *, grace_s: float | None = None) -> None:
         raise first
 
 
-async def _loop(deps: Deps, name: str, chore: Chore) -> None:
+async def run_chore(deps: Deps, name: str, chore: Chore) -> None:
     """Run one chore forever; a failing pass is logged and the next one tries again."""
     while not deps.inflight.closing:
         try:
@@ -219,7 +219,7 @@ async def _loop(deps: Deps, name: str, chore: Chore) -> None:
             METRICS.inc("approvals_sweep_errors_total", chore=name)
             log.exception("sweeper %s pass failed; retrying in %ss",
                           name, deps.settings.approvals_sweep_s)
-        await asyncio.sleep(deps.settings.approvals_sweep_s)
+        await pause(deps.settings.approvals_sweep_s)
 
 
 async def run_sweeper(deps: Deps) -> None:
@@ -230,4 +230,4 @@ async def run_sweeper(deps: Deps) -> None:
     """
     async with asyncio.TaskGroup() as loops:
         for name, chore in CHORES.items():
-            loops.create_task(_loop(deps, name, chore))
+            loops.create_task(run_chore(deps, name, chore))
