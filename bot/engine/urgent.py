@@ -41,7 +41,5 @@ class Urgent:
     async def after(self) -> None:
         """Wait until no Slack request is being answered (at most ``max_wait_s``)."""
         if self.answering_now:
-            # Not ``wait_for``: in Python 3.11 it can drop a cancel that comes as it ends.
             with suppress(TimeoutError):
-                async with asyncio.timeout(self.max_wait_s):
-                    await self._quiet.wait()
+                await asyncio.wait_for(self._quiet.wait(), self.max_wait_s)

@@ -25,10 +25,9 @@ async def database_ok(request: web.Request) -> bool:
 
 async def handle_health(request: web.Request) -> web.Response:
     """200 when the database answers, 503 (and why) when it does not; the server's state."""
-    async with asyncio.TaskGroup() as both:  # a cancelled check waits for its ping's cancel
-        pinged = both.create_task(database_ok(request))
-        state = both.create_task(request.app[DEPS].runners.server_state())
-    ok, server = pinged.result(), state.result()
+    ok, server = await asyncio.gather(
+        database_ok(request), request.app[DEPS].runners.server_state()
+    )
     body = {
         "status": "ok" if ok and server != "down" else "degraded",
         "database": "up" if ok else "down",
