@@ -166,7 +166,8 @@ async def test_stopping_the_sweeper_waits_for_every_chore_it_cut_short(
 
         async def chores_waiting() -> int:
             rows = await blocker.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
             )
             return (await rows.fetchone() or (0,))[0]
 
