@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.blocks.approve_all import approve_all_block
 from bot.blocks.compact import compact_action_blocks
+from bot.blocks.context_fields import context_blocks
 from bot.blocks.format import clip, date_token, escape, mention
 from bot.blocks.headline import current_title
 from bot.blocks.parts import (
@@ -58,6 +59,7 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
                 "text": {"type": "mrkdwn", "text": clip(escape(view.description), 3000)},
             }
         )
+    blocks.extend(context_blocks(view.context))
     head = len(blocks)
     many = len(view.actions) > 1
     for i, action in enumerate(view.actions, start=1):

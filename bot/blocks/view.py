@@ -68,6 +68,7 @@ class RequestView:
     escalated: bool = False
     waits: bool = False  # on_timeout = "wait": past expires_at it is overdue, not rejected
     overdue: bool = False
+    context: dict[str, Any] = field(default_factory=dict)  # read-only keys of the payload
 
     @property
     def pending(self) -> bool:

@@ -117,7 +117,9 @@ async def load_view(
     policy = policy_model(row)
     note = None
     if row["status"] == "failed":
-        note = f"The run could not be resumed: {row['last_error'] or 'unknown error'}"
+        note = f"{row['last_error'] or 'unknown error'}. The run could not be resumed."
+    elif row["status"] == "decided" and row.get("last_error"):
+        note = f"{row['last_error']}. Trying again."
     view = RequestView(
         request_id=request_id,
         title=request.title,
@@ -133,5 +135,6 @@ async def load_view(
         escalated_to=policy.escalate_to,
         waits=policy.on_timeout == "wait",
         overdue=row.get("overdue_at") is not None,
+        context=request.context,
     )
     return view, row, approvals

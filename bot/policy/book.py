@@ -74,6 +74,7 @@ class Section(BaseModel):
 
     patch: PolicyPatch = PolicyPatch()
     rules: tuple[Rule, ...] = ()
+    resume: dict[str, Any] | None = None  # JSON-e templates per decision (bot.policy.resume)
 
 
 class GraphSection(Section):
@@ -138,6 +139,14 @@ class PolicyBook(BaseModel):
         """The policy of one ``action`` of ``graph``; ``approval`` is the request's block."""
         patch, _ = lenient_patch(approval or {}, source="approval")
         return self._resolve(defaults, graph, action, patch)[0]
+
+    def resume_templates(self, graph: str, action: str) -> dict[str, Any] | None:
+        """The operator's resume templates for ``action`` of ``graph``, if the file has any."""
+        section = self.graphs.get(graph)
+        if section is None:
+            return None
+        own = section.actions.get(action)
+        return own.resume if own is not None and own.resume is not None else section.resume
 
     def _sections(self, graph: str, action: str) -> list[Section]:
         graph_section = self.graphs.get(graph)
