@@ -138,8 +138,9 @@ def _shaped(request: ApprovalRequest, decision: ActionDecision, *, decision_id: 
 def sent_value(request: ApprovalRequest, stored: Any, decision_id: str) -> Any:
     """The stored resume value as sent: an operator's template is sent exactly as it
     rendered (its context has ``decision_id``); any other value carries the key."""
-    if request.resume is not None and request.dialect in SHAPED:
-        return stored
+    shaped = request.resume is not None or schema_decisions(request.response_schema) is not None
+    if request.dialect in SHAPED and shaped:
+        return stored  # exactly the value checked against the graph's schema
     return with_decision_id(stored, decision_id)
 
 
