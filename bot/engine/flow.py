@@ -105,7 +105,7 @@ async def _first_invoke(
     except DB_DOWN:
         raise
     except GraphBuildFailed as exc:  # not the input's fault: say the graph is broken
-        log.exception("graph %s could not be built", ref.graph)
+        log.error("graph %s could not be built: %s", ref.graph, exc)
         await _discard(deps, thread_id, error=str(exc))
         raise InvalidInput(f"The graph {ref.graph!r} could not be built: {exc}",
                            field="graph") from exc

@@ -215,3 +215,16 @@ GRAPHS = ",".join([
     "mail_after=support.tutorial_graphs:mail_after",
     "broken=support.tutorial_graphs:broken_builder",
 ])
+
+
+def nested_breakpoint(checkpointer: BaseCheckpointSaver[Any]) -> Any:
+    """A subgraph compiled with a breakpoint: the parent stops with nothing to ask."""
+    inner = _mail_builder().compile(interrupt_before=["send_email"])
+    outer = StateGraph(MailState)
+    outer.add_node("mailer", inner)
+    outer.add_edge(START, "mailer")
+    outer.add_edge("mailer", END)
+    return outer.compile(checkpointer=checkpointer)
+
+
+GRAPHS += ",nested=support.tutorial_graphs:nested_breakpoint"
