@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from support.harness import Harness, eventually, reason_values
+from support.harness import Harness, click_payload, eventually, reason_values
 from support.tutorial_graphs import GRAPHS
 
 POLICY = """
@@ -184,3 +184,23 @@ async def test_a_resume_the_graph_rejects_is_reported_honestly(harness: Harness)
     events = [r["event"] for r in await harness.rows(
         "SELECT event FROM audit_log WHERE thread_id = %s ORDER BY id", started.thread_id)]
     assert "resume_failed" in events
+
+
+async def test_a_long_plan_is_never_cut_silently(harness: Harness) -> None:
+    plan = "".join(f"{i}. migrate table t{i} and check its row counts twice.\n"
+                   for i in range(1, 200))
+    started = await harness.start("plan_review", {"plan": plan})
+    post = posted(harness)
+    shown = json.dumps(post["blocks"])
+    assert "Show all" in shown and "longer than a Slack message can show" in shown
+    request_id = (await harness.rows("SELECT id FROM requests WHERE thread_id = %s",
+                                     started.thread_id))[0]["id"]
+    payload = click_payload("show_all", 0, user="UALICE", value=str(request_id))
+    assert (await harness.send(payload))[0] == 200
+
+    async def opened() -> list[dict[str, Any]]:
+        return harness.fake.of("views.open")
+
+    (modal,) = [o["view"] for o in await eventually(opened)]
+    whole = "".join(b["text"]["text"] for b in modal["blocks"])
+    assert plan.strip() in whole

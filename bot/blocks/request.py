@@ -18,6 +18,7 @@ from bot.blocks.parts import (
     outcome_line,
     progress_line,
 )
+from bot.blocks.show_all import show_all_block
 from bot.blocks.view import ActionView, RequestView
 
 
@@ -67,10 +68,14 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
             _action_blocks(action, required=view.required_approvals, numbered=i if many else None)
         )
     tail: list[dict[str, Any]] = []
+    if (cut := show_all_block(view)) is not None:
+        tail.append(cut)
     everything = approve_all_block(view)
     if everything is not None:
         tail.append(everything)
     meta = f"Requested by {mention(view.requested_by)} · graph `{escape(view.graph)}`"
+    if not many:
+        meta += f" · action `{escape(view.actions[0].action.name)}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
     if view.deciders and view.pending:

@@ -43,7 +43,7 @@ def normalize_generic(
         context = extra
     approval = value.get("approval")
     approval = approval if isinstance(approval, dict) else {}
-    for key in ("title", "description"):  # a value that is no text is still shown
+    for key in ("title", "description", "action"):  # a value that is no text is still shown
         if value.get(key) is not None and not isinstance(value[key], str):
             context[key] = value[key]
     description = value.get("description")
