@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from bot.engine.sweeper import sweep_once
+from persistence.inbox import pending_requests
+
 from support.harness import Harness, click_payload, eventually, reason_values
 from support.tutorial_graphs import GRAPHS
 
@@ -181,9 +184,20 @@ async def test_a_resume_the_graph_rejects_is_reported_honestly(harness: Harness)
     text = await eventually(said)
     assert "Approved by @UALICE, but the run failed in node `approval_gate`: KeyError" in text
     assert "approved" in text
+    assert "Trying again" in text  # a graph may fail for a moment (its provider down)
+    for _ in range(4):  # the sweeper's further attempts, then nothing more
+        await sweep_once(harness.deps, grace_s=0)
+    assert await harness.run_status(started.thread_id) == "failed"
     events = [r["event"] for r in await harness.rows(
         "SELECT event FROM audit_log WHERE thread_id = %s ORDER BY id", started.thread_id)]
-    assert "resume_failed" in events
+    assert events.count("resume_failed") == 3 and "run_failed" in events
+    told = [p["text"] for p in harness.fake.of("chat.postMessage") if p["channel"] == "UREQ"]
+    assert told and "but the run failed in node `approval_gate`: KeyError" in told[-1]
+    async with harness.deps.pool.connection() as conn:
+        assert [r for r in await pending_requests(conn)
+                if r["thread_id"] == started.thread_id] == []
+    final = json.dumps(harness.fake.of("chat.update")[-1]["blocks"])
+    assert "could not be resumed" in final
 
 
 async def test_a_long_plan_is_never_cut_silently(harness: Harness) -> None:

@@ -26,7 +26,7 @@ from graphs.adapters import normalize
 from graphs.adapters.templates import shaped_decisions, with_templates
 from graphs.models import ApprovalRequest
 from graphs.runner import Snapshot
-from persistence import audit, requests, runs, sweeps
+from persistence import audit, breakpoints, requests, runs, sweeps
 
 log = logging.getLogger(__name__)
 POST_LEASE_S = 60.0
@@ -215,9 +215,12 @@ async def sync_run(
     if state is None:
         runner, ref = deps.runners.of(run)
         state = await runner.snapshot(ref)
-    if state.interrupts:
+    interrupts = await _unanswered(deps, thread_id, state)
+    if state.interrupts and not interrupts:
+        return str(run["status"])  # a pause already answered (a rejected breakpoint)
+    if interrupts:
         try:
-            new = [rid for i in state.interrupts if (rid := await store_interrupt(deps, run, i))]
+            new = [rid for i in interrupts if (rid := await store_interrupt(deps, run, i))]
         except Unrepresentable as exc:
             await fail_run(deps, thread_id, error=exc.message)
             return "failed"
@@ -236,6 +239,15 @@ async def sync_run(
         row = await runs.finish_run(conn, thread_id, outcome=outcome)
     await reply_finished(deps, thread_id, row, outcome)
     return "done"
+
+
+async def _unanswered(deps: Deps, thread_id: str, state: Snapshot) -> list[Any]:
+    """The pending interrupts, less breakpoint pauses that were answered already."""
+    if not any(i.breakpoint for i in state.interrupts):
+        return list(state.interrupts)
+    async with deps.pool.connection() as conn:
+        return [i for i in state.interrupts
+                if not (i.breakpoint and await breakpoints.answered(conn, thread_id, i.id))]
 
 
 def stuck_reason(state: Snapshot) -> str:

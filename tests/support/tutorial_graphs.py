@@ -228,3 +228,8 @@ def nested_breakpoint(checkpointer: BaseCheckpointSaver[Any]) -> Any:
 
 
 GRAPHS += ",nested=support.tutorial_graphs:nested_breakpoint"
+
+
+# The same breakpoints as a LangGraph Server loads them (compiled, its own checkpointer).
+mail_before_server = _mail_builder().compile(interrupt_before=["send_email"])
+mail_server = _mail_builder().compile()
