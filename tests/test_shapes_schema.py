@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from test_shapes import button_kinds, posted, reject
 
-from support.harness import Harness, eventually
+from support.harness import Harness, eventually, reason_values
 from support.tutorial_graphs import GRAPHS
 
 
@@ -48,6 +48,18 @@ async def test_the_schema_shapes_the_answer(
     state = (await harness.graph_state(graph, started.thread_id)).values
     assert state["verdict"] == verdict
     assert state.get("ran", []) == ran
+
+
+async def test_a_plain_string_schema_is_answered_with_text(harness: Harness) -> None:
+    started = await harness.start("free_text", {"command": "which branch?"})
+    post = posted(harness)
+    assert button_kinds(post) == ["respond"]
+    (approval_id,) = await harness.approval_ids(started.thread_id)
+    view = await harness.open_form("respond", approval_id, user="UALICE")
+    assert await harness.submit(view, reason_values(view, "release/2.1"), user="UALICE") == {}
+    await harness.wait_done(started.thread_id)
+    state = (await harness.graph_state("free_text", started.thread_id)).values
+    assert state["verdict"] == "release/2.1"
 
 
 @pytest.mark.policy('[graphs.boolean_gate.resume]\napprove = "sure"\nreject = false\n')

@@ -81,3 +81,29 @@ def test_a_long_plan_is_offered_whole() -> None:
     plan = "step " * 2000
     seen = shown({"question": "Approve this plan?", "plan": plan})
     assert "Show all" in seen and plan in seen
+
+
+def test_untrusted_text_is_escaped_in_context_and_show_all() -> None:
+    evil = "<!channel> <https://x|y> &"
+    request = normalize({"question": evil, "reasoning": evil, "body": evil * 300})
+    view = RequestView(
+        request_id=7, title=request.title, description=request.description,
+        requested_by="UREQ", graph="g", context=request.context,
+        actions=[ActionView(approval_id=1, action=request.actions[0],
+                            args=request.actions[0].args, status="pending")],
+    )
+    _, blocks = build_request_message(view)
+    modal = build_show_all_modal(view, thread_id="t")
+    mrkdwn = mrkdwn_texts(blocks) + mrkdwn_texts(modal["blocks"])
+    assert mrkdwn and all("<!channel>" not in t and "<https" not in t for t in mrkdwn)
+    assert any(escape(evil) in t for t in mrkdwn_texts(modal["blocks"]))
+
+
+def mrkdwn_texts(node: Any) -> list[str]:
+    """Every mrkdwn text object's text (plain text is never parsed for mentions)."""
+    if isinstance(node, list):
+        return [t for item in node for t in mrkdwn_texts(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["text"]] if node.get("type") == "mrkdwn" else []
+    return own + [t for value in node.values() for t in mrkdwn_texts(value)]

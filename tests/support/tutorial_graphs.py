@@ -152,6 +152,7 @@ def _schema_graph(schema: dict[str, Any]) -> StateGraph[SchemaState]:
 
 yes_no = _schema_graph({"type": "string", "enum": ["yes", "no"]})
 boolean_gate = _schema_graph({"type": "boolean"})
+free_text = _schema_graph({"type": "string"})
 ok_reason = _schema_graph({
     "type": "object",
     "properties": {"ok": {"type": "boolean"}, "why": {"type": "string"}},
@@ -211,6 +212,7 @@ GRAPHS = ",".join([
     "yes_no=support.tutorial_graphs:yes_no",
     "boolean_gate=support.tutorial_graphs:boolean_gate",
     "ok_reason=support.tutorial_graphs:ok_reason",
+    "free_text=support.tutorial_graphs:free_text",
     "mail_before=support.tutorial_graphs:mail_before",
     "mail_after=support.tutorial_graphs:mail_after",
     "broken=support.tutorial_graphs:broken_builder",
