@@ -37,6 +37,8 @@ class ActionView:
     votes: list[Vote] = field(default_factory=list)  # approvals so far, or the deciders
     reason: str | None = None
     round: int = 1  # with ``args``, the version the buttons name
+    required: int = 1  # approvals this action needs, by its own policy
+    deciders: str | None = None  # who may decide it, as mrkdwn (the bot's own mentions)
 
     @property
     def pending(self) -> bool:
