@@ -177,7 +177,8 @@ MIGRATIONS: list[str] = [
     # a server thread's requester as its metadata claims it, never taken as the requester
     """ALTER TABLE approvals ADD COLUMN policy jsonb, ADD COLUMN policy_initial jsonb;
     UPDATE approvals a SET policy = r.policy FROM requests r WHERE r.id = a.request_id;
-    ALTER TABLE runs ADD COLUMN claimed_by text;""",
+    ALTER TABLE runs ADD COLUMN claimed_by text;
+    ALTER TABLE requests ADD COLUMN channel_failed_at timestamptz;""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

@@ -40,6 +40,12 @@ SELECT id, policy FROM approvals WHERE request_id = %s AND status = 'pending'
 ORDER BY idx FOR UPDATE
 """
 SET_APPROVAL_POLICY = "UPDATE approvals SET policy = %s WHERE id = %s"
+# Once per request: the first instance to see its channel fail tells people.
+MARK_CHANNEL_FAILED = """
+UPDATE requests SET channel_failed_at = %s, last_error = %s
+WHERE id = %s AND channel_failed_at IS NULL AND status = 'pending'
+RETURNING id, thread_id, channel
+"""
 # Escalation reopens the DM round: the people it adds get theirs.
 SET_ESCALATED = """
 UPDATE requests SET escalated_at = %s, policy = %s, dms_sent_at = NULL WHERE id = %s
@@ -89,6 +95,14 @@ async def lock_escalation(conn: Conn, request_id: int, *, now: datetime) -> Row 
 async def set_escalated(conn: Conn, request_id: int, *, now: datetime, policy: Any) -> None:
     """Store the widened policy of an escalated request."""
     await conn.execute(SET_ESCALATED, (now, Jsonb(policy), request_id))
+
+
+async def mark_channel_failed(
+    conn: Conn, request_id: int, *, now: datetime, error: str
+) -> Row | None:
+    """Mark an open request whose channel stopped working; None if it already was."""
+    cur = await conn.execute(MARK_CHANNEL_FAILED, (now, error[:2000], request_id))
+    return await cur.fetchone()
 
 
 async def lock_pending_approvals(conn: Conn, request_id: int) -> list[Row]:

@@ -151,5 +151,6 @@ async def load_view(
         escalated_to=policy.escalate_to,
         waits=policy.on_timeout == "wait",
         overdue=row.get("overdue_at") is not None,
+        claimed_by=row.get("claimed_by"),
     )
     return view, row, approvals

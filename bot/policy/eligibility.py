@@ -13,6 +13,7 @@ from bot.policy.model import Policy
 from graphs.models import DecisionKind
 
 _APPROVING: frozenset[DecisionKind] = frozenset({"approve", "edit"})
+NOBODY = "nobody, as no one is eligible under every policy that applies"
 
 
 def mention(slack_id: str) -> str:
@@ -23,14 +24,20 @@ def mention(slack_id: str) -> str:
 def describe_approvers(policy: Policy, *, exclude: Collection[str | None] = ()) -> str:
     """Who may decide, as Slack mrkdwn: ``<@U1>, <@U2> or <!subteam^S1>`` / anyone.
 
-    Users in ``exclude`` (the requester, who already approved) are left out; when
-    nobody is left, it says so.
+    Users in ``exclude`` (the requester, who already approved) are left out. Where every
+    list names users only, the people on all of them are named, or "nobody" when no one
+    is on every list (two policies that apply at once and share no approver).
     """
     if not policy.approvers:
         return "anyone else in the channel" if any(exclude) else "anyone in the channel"
+    lists = [policy.approvers, *policy.also_approvers]
+    if not any(a.startswith("S") for group in lists for a in group):
+        both = [a for a in policy.approvers if all(a in group for group in lists)]
+        left = [a for a in both if a not in exclude]
+        return _one_of(left) if left else NOBODY
     first = [a for a in policy.approvers if a not in exclude]
     if not first:
-        return "nobody else (no eligible approver is left)"
+        return NOBODY
     text = _one_of(first)
     for group in policy.also_approvers:
         text += f" who is also {_one_of(group)}"
