@@ -63,9 +63,11 @@ def file_text(file: dict[str, Any]) -> str:
     return text
 
 
-def references(file: dict[str, Any], action: str, amount: Any) -> list[Policy]:
+def references(
+    file: dict[str, Any], action: str, amount: Any, defaults: Policy = SETTINGS
+) -> list[Policy]:
     """The file's policies for ``action`` with ``amount``: one per way the rules go."""
-    base = SETTINGS
+    base = defaults
     for layer in (file["defaults"], file["graph"], file[action]):
         base = apply_patch(base, PolicyPatch.model_validate(layer))
     branches = [base]
@@ -103,10 +105,12 @@ def assert_never_laxer(result: Policy, ref: Policy) -> None:
         assert set(result.escalate_to) <= set(ref.escalate_to)
 
 
-def assert_in_a_channel_the_file_allows(result: Policy, refs: list[Policy], block: Any) -> None:
+def assert_in_a_channel_the_file_allows(
+    result: Policy, refs: list[Policy], block: Any, defaults: Policy = SETTINGS
+) -> None:
     """Posted where some reading of the file posts it (or where the block asked, if the
     file pins no channel); elsewhere, only people the file names may decide, or nobody."""
-    pinned = any(ref.channel != SETTINGS.channel for ref in refs)
+    pinned = any(ref.channel != defaults.channel for ref in refs)
     allowed = {ref.channel for ref in refs} | ({block} if block and not pinned else set())
     if result.channel in allowed or result.allowed_decisions == ("reject",):
         return
@@ -126,37 +130,42 @@ files = st.fixed_dictionaries({
 SLOW = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+# Server thread metadata reaches the policy as the defaults' channel (below every table).
+metadata_channels = st.sampled_from(["C0SET", "C0META"])
+
+
 @SLOW
-@given(file=files, block=patches, amount=amounts, other=amounts)
+@given(file=files, block=patches, amount=amounts, other=amounts, meta=metadata_channels)
 @example(  # 3 and 4: an unknown amount took the rule's escalatee and the rule's channel
     file={"defaults": {"channel": "C0A", "escalate_after_s": 30, "escalate_to": ["U05"]},
           "graph": {}, "pay": {}, "lookup": {},
           "rules": [(10_000, {"approvers": ["U01"], "escalate_to": ["U01"]}),
                     (100, {"channel": "C0B"})]},
-    block={}, amount="50000", other=50,
+    block={}, amount="50000", other=50, meta="C0SET",
 )
 @example(  # 5: a block turned a reject-only action into an approvable one
     file={"defaults": {"allowed_decisions": ["reject"]}, "graph": {}, "pay": {}, "lookup": {},
           "rules": []},
-    block={"allowed_decisions": ["approve"]}, amount=50, other=50,
+    block={"allowed_decisions": ["approve"]}, amount=50, other=50, meta="C0SET",
 )
 @example(  # 6: a block switched escalation on
     file={"defaults": {"approvers": ["U01"], "escalate_to": ["U05"]}, "graph": {}, "pay": {},
           "lookup": {}, "rules": []},
-    block={"escalate_after_s": 30}, amount=50, other=50,
+    block={"escalate_after_s": 30}, amount=50, other=50, meta="C0SET",
 )
-def test_a_block_and_unknown_arguments_never_loosen_the_file(
-    file: dict[str, Any], block: dict[str, Any], amount: Any, other: Any
+def test_a_block_metadata_and_unknown_arguments_never_loosen_the_file(
+    file: dict[str, Any], block: dict[str, Any], amount: Any, other: Any, meta: str
 ) -> None:
+    defaults = SETTINGS.model_copy(update={"channel": meta})
     book = parse_policy(file_text(file))
     resolution = book.explain(
-        defaults=SETTINGS, graph="g", request=request_of(("pay", amount), block=block)
+        defaults=defaults, graph="g", request=request_of(("pay", amount), block=block)
     )
     (policy,) = resolution.actions
-    refs = references(file, "pay", amount)
+    refs = references(file, "pay", amount, defaults)
     for ref in refs:
         assert_never_laxer(policy, ref)
-    assert_in_a_channel_the_file_allows(policy, refs, block.get("channel"))
+    assert_in_a_channel_the_file_allows(policy, refs, block.get("channel"), defaults)
 
 
 @SLOW
