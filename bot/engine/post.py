@@ -17,16 +17,18 @@ from bot.engine.failures import fail_run
 from bot.engine.jsonsafe import json_safe
 from bot.engine.load import load_view
 from bot.engine.notify import send_dms
+from bot.engine.paused import stuck_reason, unanswered
 from bot.engine.remind import first_reminder
 from bot.errors import Unrepresentable
 from bot.metrics import METRICS
-from bot.policy import Policy
+from bot.policy import Override, Policy, Resolution
+from bot.policy.resume import resume_templates
 from bot.slack.client import SLACK_ERRORS, permanent_error
 from graphs.adapters import normalize
 from graphs.adapters.templates import shaped_decisions, with_templates
 from graphs.models import ApprovalRequest
 from graphs.runner import Snapshot
-from persistence import audit, breakpoints, requests, runs, sweeps
+from persistence import audit, requests, runs, sweeps
 
 log = logging.getLogger(__name__)
 POST_LEASE_S = 60.0
@@ -58,21 +60,33 @@ def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _narrow(request: ApprovalRequest, policy: Policy) -> ApprovalRequest:
-    """Offer only the decisions both the graph and the policy allow.
-
-    When they share none (a batch's combined policy can do that), the graph's own list
-    stands: a request nobody can answer would only ever expire.
-    """
+def _narrow(request: ApprovalRequest, policies: tuple[Policy, ...]) -> ApprovalRequest:
+    """Offer on each action only the decisions both it and its own policy allow (the
+    resolution already made that non-empty: reject alone when they share none)."""
     actions = [
         a.model_copy(
             update={
-                "allowed": tuple(k for k in a.allowed if k in policy.allowed_decisions) or a.allowed
+                "allowed": tuple(k for k in a.allowed if k in p.allowed_decisions)
+                or p.allowed_decisions
             }
         )
-        for a in request.actions
+        for a, p in zip(request.actions, policies, strict=True)
     ]
     return request.model_copy(update={"actions": actions})
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def _say_overrides(graph: str, overrides: tuple[Override, ...]) -> None:
+    """Warn once per graph and field that the floor changed what a layer asked for."""
+    for o in overrides:
+        if (graph, o.field) not in _WARNED:
+            _WARNED.add((graph, o.field))
+            log.warning(
+                "policy for graph %s: %s asked %s = %r; the policy file's floor applies %r",
+                graph, o.source, o.field, o.asked, o.applies,
+            )
 
 
 def _normalized(interrupt: Any, templates: Any) -> ApprovalRequest:
@@ -94,7 +108,7 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
     has none.
     """
     graph = str(run["graph"])
-    request = _normalized(interrupt, lambda name: deps.policies.resume_templates(graph, name))
+    request = _normalized(interrupt, lambda name: resume_templates(deps.policies, graph, name))
     defaults = Policy(
         channel=run["channel"],
         timeout_s=deps.settings.approvals_timeout_s,
@@ -105,8 +119,9 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
     resolution = deps.policies.explain(defaults=defaults, graph=run["graph"], request=request)
     for warning in resolution.warnings:
         log.warning("policy for graph %s: %s", run["graph"], warning)
+    _say_overrides(run["graph"], resolution.overrides)
     policy = resolution.policy
-    request = _narrow(request, policy)
+    request = _narrow(request, resolution.actions)
     now = deps.clock()
     expires = now + timedelta(seconds=policy.timeout_s)
     remind = first_reminder(policy, now=now)
@@ -122,6 +137,7 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
             expires_at=expires,
             remind_at=remind,
             actions=[a.model_dump(mode="json") for a in request.actions],
+            policies=[p.model_dump(mode="json") for p in resolution.actions],
         )
         if request_id is not None:
             await audit.record(
@@ -131,14 +147,20 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
                 request_id=request_id,
                 actor=run["requested_by"],
                 args_before=[a.args for a in request.actions],
-                # e.g. a condition that could not be evaluated and so failed closed
-                detail=_warnings_detail(resolution.warnings),
+                # e.g. a condition that could not be evaluated and so failed closed, or
+                # a block asking for what the file does not allow
+                detail=_policy_detail(resolution),
             )
     return request_id
 
 
-def _warnings_detail(warnings: tuple[str, ...]) -> dict[str, Any] | None:
-    return {"policy_warnings": list(warnings)} if warnings else None
+def _policy_detail(resolution: Resolution) -> dict[str, Any] | None:
+    detail: dict[str, Any] = {}
+    if resolution.warnings:
+        detail["policy_warnings"] = list(resolution.warnings)
+    if resolution.overrides:
+        detail["policy_overrides"] = [o.model_dump(mode="json") for o in resolution.overrides]
+    return detail or None
 
 
 async def post_request(deps: Deps, request_id: int) -> bool:
@@ -215,7 +237,7 @@ async def sync_run(
     if state is None:
         runner, ref = deps.runners.of(run)
         state = await runner.snapshot(ref)
-    interrupts = await _unanswered(deps, thread_id, state)
+    interrupts = await unanswered(deps, thread_id, state)
     if state.interrupts and not interrupts:
         return str(run["status"])  # a pause already answered (a rejected breakpoint)
     if interrupts:
@@ -239,23 +261,6 @@ async def sync_run(
         row = await runs.finish_run(conn, thread_id, outcome=outcome)
     await reply_finished(deps, thread_id, row, outcome)
     return "done"
-
-
-async def _unanswered(deps: Deps, thread_id: str, state: Snapshot) -> list[Any]:
-    """The pending interrupts, less breakpoint pauses that were answered already."""
-    if not any(i.breakpoint for i in state.interrupts):
-        return list(state.interrupts)
-    async with deps.pool.connection() as conn:
-        return [i for i in state.interrupts
-                if not (i.breakpoint and await breakpoints.answered(conn, thread_id, i.id))]
-
-
-def stuck_reason(state: Snapshot) -> str:
-    """Why a run stopped without a request and without finishing."""
-    if state.failed:
-        return f"the run failed in node `{state.failed[0]}`"
-    nodes = ", ".join(f"`{node}`" for node in state.next)
-    return f"the run stopped before {nodes} without asking anything and without finishing"
 
 
 def is_over(state: Snapshot) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.policy.book import PolicyBook
 from bot.policy.lines import KeyPath
 from graphs.adapters.templates import TEMPLATE_KEYS, check_template
 
@@ -40,3 +41,13 @@ def parse_resume(table: object, path: KeyPath, problems: Problems) -> dict[str, 
         templates[key] = template
     return templates
 
+
+
+def resume_templates(book: PolicyBook, graph: str, action: str) -> dict[str, Any] | None:
+    """The operator's resume templates for ``action`` of ``graph``, if the file has any:
+    the action's own table, else the graph's."""
+    section = book.graphs.get(graph)
+    if section is None:
+        return None
+    own = section.actions.get(action)
+    return own.resume if own is not None and own.resume is not None else section.resume

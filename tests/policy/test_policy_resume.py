@@ -8,6 +8,7 @@ import pytest
 
 from bot.errors import ConfigError
 from bot.policy.loader import parse_policy
+from bot.policy.resume import resume_templates
 from graphs.adapters import normalize, resume_value
 from graphs.adapters.templates import with_templates
 from graphs.models import ActionDecision
@@ -25,19 +26,19 @@ AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 def test_the_action_table_replaces_the_graph_table() -> None:
     book = parse_policy(TEXT, source="p.toml")
-    assert book.resume_templates("email", "send_email") == {
+    assert resume_templates(book, "email", "send_email") == {
         "approve": {"approved": True},
         "reject": {"approved": False, "reason": "${reason}", "by": "${decided_by[0]}",
                    "cause": "${cause}"},
     }
-    assert book.resume_templates("email", "send_sms") == {"approve": "ok"}
-    assert book.resume_templates("other", "send_email") is None
+    assert resume_templates(book, "email", "send_sms") == {"approve": "ok"}
+    assert resume_templates(book, "other", "send_email") is None
 
 
 def test_a_timeout_renders_with_its_cause() -> None:
     book = parse_policy(TEXT, source="p.toml")
     request = normalize({"action": "send_email", "to": "bob@example.com"})
-    request = with_templates(request, book.resume_templates("email", "send_email"))
+    request = with_templates(request, resume_templates(book, "email", "send_email"))
     assert request.actions[0].allowed == ("approve", "reject")
     timeout = ActionDecision(kind="reject", args=request.actions[0].args, reason="timed out",
                              decided_by=["UBOT"], decided_at=AT, cause="timeout")
