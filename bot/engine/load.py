@@ -145,7 +145,10 @@ async def load_view(
             _action_view(a, votes.get(int(a["id"]), []), approval_policy(a, row), who)
             for a in approvals
         ],
-        required_approvals=policy.required_approvals,
+        required_approvals=max(
+            [policy.required_approvals, *(approval_policy(a, row).required_approvals
+                                          for a in approvals)]
+        ),
         expires_at=row["expires_at"],
         note=note,
         deciders=describe_approvers(edited[0], exclude=who) if edited else None,
