@@ -61,7 +61,7 @@ def button_ids(blocks: list[dict[str, Any]]) -> list[int]:
 def test_one_action_has_buttons_and_args() -> None:
     text, blocks = build_request_message(request_view([action_view(1)]))
     check_valid(blocks)
-    assert text == "Approval pending: Pay the bills"
+    assert text == "Approval needed: Pay the bills"
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Pay the bills"}}
     (row,) = [b for b in blocks if b["type"] == "actions"]
     kinds = [e["text"]["text"] for e in row["elements"] if e["type"] == "button"]
@@ -80,6 +80,7 @@ def test_batch_has_a_section_and_buttons_per_action() -> None:
     assert button_ids(blocks) == [101, 102, 103]
     heads = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
     assert [h.split("\n")[0] for h in heads[1:]] == ["*1. tool_1*", "*2. tool_2*", "*3. tool_3*"]
+    assert all("⏳ Waiting for anyone in the channel" in h for h in heads[1:])
 
 
 def test_sixty_actions_fit_and_stay_decidable_in_turn() -> None:
@@ -101,7 +102,7 @@ def test_sixty_actions_fit_and_stay_decidable_in_turn() -> None:
     done = [action_view(i, status="rejected", votes=("UB",), reason="no") for i in range(1, 61)]
     text, blocks = build_request_message(request_view(done))
     check_valid(blocks)
-    assert text.startswith("Approval decided") and not button_ids(blocks)
+    assert text.startswith("❌ Rejected · Pay the bills") and not button_ids(blocks)
     assert "more decided" in json.dumps(blocks)
 
 
@@ -162,7 +163,7 @@ def test_quorum_reply_asks_for_the_next_approval() -> None:
     done = request_view([action_view(1, status="approved", votes=("UA", "UB"))], required=2)
     text, blocks = build_quorum_reply(done)
     check_valid(blocks)
-    assert text.startswith("Further approval complete") and not button_ids(blocks)
+    assert text.startswith("✅ Approved · Pay the bills") and not button_ids(blocks)
     assert "<@UA>" in json.dumps(blocks) and "<@UB>" in json.dumps(blocks)
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from graphs.adapters.common import humanize
 from graphs.models import Action
 
 Kind = Literal["text", "multiline", "integer", "number", "enum", "boolean", "json"]
@@ -93,12 +95,17 @@ def plan_fields(action: Action) -> list[FieldSpec] | None:
     return specs
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+
+
 def label_of(action: Action, name: str) -> str:
-    """How an argument is labelled everywhere: its schema ``title``, else its name."""
+    """How an argument is labelled everywhere: its schema ``title``, else its name as a
+    person writes it (``due_date`` → ``Due date``; any other name as it is)."""
     schema = action.args_schema if isinstance(action.args_schema, dict) else {}
     props = schema.get("properties")
     prop = props.get(name) if isinstance(props, dict) else None
-    return title_or(_resolve(prop, schema) if isinstance(prop, dict) else {}, name)
+    readable = humanize(name) if _IDENTIFIER.fullmatch(name) else name
+    return title_or(_resolve(prop, schema) if isinstance(prop, dict) else {}, readable)
 
 
 def title_or(prop: dict[str, Any], name: str) -> str:

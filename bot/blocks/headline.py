@@ -22,17 +22,19 @@ def current_title(view: RequestView) -> str:
 
 
 def headline(title: str, actions: Sequence[ActionView]) -> str:
-    """The graph's title, or, once arguments were edited, one made of the current ones:
+    """The graph's title, or, once arguments were edited, one made of the edited ones:
     a title written from the proposed arguments ("Pay $2,500.00 to …") would mislead."""
     edited = [a for a in actions if is_edited(a)]
     if not edited:
         return title
-    return "Edited: " + "; ".join(_summary(a) for a in edited)
+    return "; ".join(_summary(a) for a in edited)
 
 
 def _summary(action: ActionView) -> str:
+    """``Pay — Amount (USD) 1,800``: the action and the arguments the edit changed."""
     args = ", ".join(
-        f"{label_of(action.action, k)} {plain_value(v)}" for k, v in action.args.items()
+        f"{label_of(action.action, k)} {plain_value(v)}"
+        for k, _, v in changed_args(action.action.args, action.args)
     )
     name = humanize(action.action.name)
     return f"{name} — {args}" if args else name

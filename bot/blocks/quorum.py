@@ -9,23 +9,20 @@ from bot.blocks.format import clip, escape, plural
 from bot.blocks.headline import current_title
 from bot.blocks.parts import (
     MAX_BLOCKS,
-    STATUS_WORDS,
     args_blocks,
     buttons,
     context,
     outcome_line,
-    progress_line,
 )
+from bot.blocks.outcome import outcome_of, waiting_line
 from bot.blocks.view import ActionView, RequestView
 
 
 def _needed(view: RequestView, action: ActionView | None) -> str:
     more = action.needs(view.required_approvals) - len(action.approvals) if action else 0
     what = f"{plural(more, 'more approval')}" if more > 0 else "More approvals"
-    return (
-        f"🔐 *{what} needed* for *{escape(clip(current_title(view), 200))}* — "
-        "from someone who has not approved yet."
-    )
+    who = action.deciders if action and action.deciders else "someone who has not approved yet"
+    return f"🔐 *{what} needed* for *{escape(clip(current_title(view), 200))}* — from {who}"
 
 
 def _full(view: RequestView) -> list[dict[str, Any]]:
@@ -36,7 +33,7 @@ def _full(view: RequestView) -> list[dict[str, Any]]:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
             blocks.extend(args_blocks(action))
             if action.approvals:
-                blocks.append(context(progress_line(action, action.needs(view.required_approvals))))
+                blocks.append(context(waiting_line(action, action.needs(view.required_approvals))))
             blocks.append(buttons(action))
         else:
             blocks.append(context(outcome_line(action)))
@@ -60,12 +57,8 @@ def build_quorum_reply(view: RequestView) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _text(view: RequestView) -> str:
-    """The notification: still needed, or how it ended ("complete" only when approved)."""
+    """The notification: still needed, or how it ended (the outcome first)."""
     title = escape(clip(current_title(view), 2900))
     if view.pending:
         return f"Further approval needed: {title}"
-    statuses = {a.status for a in view.actions}
-    if statuses <= {"approved", "edited"}:
-        return f"Further approval complete: {title}"
-    ended = STATUS_WORDS[statuses.pop()] if len(statuses) == 1 else "Decided"
-    return f"{ended}: {title}"
+    return f"{outcome_of(view)} · {title}"

@@ -9,6 +9,7 @@ from bot.blocks.compact import compact_action_blocks
 from bot.blocks.context_fields import context_blocks
 from bot.blocks.format import clip, date_token, escape, mention
 from bot.blocks.headline import current_title
+from bot.blocks.outcome import collapsed_args, headline_text, notification_text, waiting_line
 from bot.blocks.parts import (
     MAX_BLOCKS,
     args_blocks,
@@ -16,7 +17,6 @@ from bot.blocks.parts import (
     context,
     header_text,
     outcome_line,
-    progress_line,
 )
 from bot.blocks.show_all import show_all_block
 from bot.blocks.view import ActionView, RequestView
@@ -30,16 +30,19 @@ def _action_blocks(
         head = f"*{numbered}. {escape(view.action.name)}*"
         if view.action.description:
             head += f"\n{clip(escape(view.action.description), 2500)}"
-        if view.pending and view.deciders:  # each call of a batch has its own deciders
-            head += f"\n_Decided by {view.deciders}_"
+        if view.pending and not view.approvals:  # one block less per call of a batch
+            head += f"\n{waiting_line(view, view.needs(required))}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": head}})
-    blocks.extend(args_blocks(view))
     if view.pending:
-        if view.approvals:
-            blocks.append(context(progress_line(view, view.needs(required))))
+        blocks.extend(args_blocks(view))
+        if numbered is None or view.approvals:
+            blocks.append(context(waiting_line(view, view.needs(required))))
         blocks.append(buttons(view))
-    else:
-        blocks.append(context(outcome_line(view)))
+    else:  # once decided, the arguments collapse to what matters
+        line = outcome_line(view)
+        if (args := collapsed_args(view)) is not None:
+            line = f"{args}\n{line}"
+        blocks.append(context(line))
     return blocks
 
 
@@ -51,7 +54,7 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     """
     title = current_title(view)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": header_text(title)}}
+        {"type": "header", "text": {"type": "plain_text", "text": header_text(headline_text(view, title))}}
     ]
     if title != view.title:  # edited: what the graph wrote describes the proposal, in grey
         blocks.append(context(_as_proposed(view)))
@@ -92,8 +95,7 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
             view.actions, required=view.required_approvals, budget=budget
         )
     blocks.extend(tail)
-    state = "pending" if view.pending else "decided"
-    return f"Approval {state}: {clip(escape(title), 2900)}", blocks
+    return clip(escape(notification_text(view, title)), 2900), blocks
 
 
 def _requester(view: RequestView) -> str:

@@ -106,7 +106,8 @@ def _action_view(approval: Row, votes: list[Vote], own: Policy, requester: str |
         reason=None if approval["status"] == "cancelled" else decision.get("reason"),
         round=int(approval["round"]),
         required=own.required_approvals,
-        deciders=describe_approvers(own, exclude=[requester]),
+        # who can still approve: never the requester, never those who already did
+        deciders=describe_approvers(own, exclude=[requester, *(v.user for v in votes)]),
     )
 
 
@@ -158,5 +159,6 @@ async def load_view(
         overdue=row.get("overdue_at") is not None,
         claimed_by=row.get("claimed_by"),
         context=request.context,
+        failed=row["status"] == "failed",
     )
     return view, row, approvals
