@@ -7,6 +7,7 @@ from typing import Any
 from bot.blocks.compact import compact_action_blocks
 from bot.blocks.format import clip, escape, plural
 from bot.blocks.headline import current_title
+from bot.blocks.outcome import outcome_of, waiting_line
 from bot.blocks.parts import (
     MAX_BLOCKS,
     args_blocks,
@@ -14,7 +15,6 @@ from bot.blocks.parts import (
     context,
     outcome_line,
 )
-from bot.blocks.outcome import outcome_of, waiting_line
 from bot.blocks.view import ActionView, RequestView
 
 

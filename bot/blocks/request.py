@@ -53,8 +53,9 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     actions) is drawn compactly instead: see :func:`compact_action_blocks`.
     """
     title = current_title(view)
+    head_text = header_text(headline_text(view, title))
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": header_text(headline_text(view, title))}}
+        {"type": "header", "text": {"type": "plain_text", "text": head_text}}
     ]
     if title != view.title:  # edited: what the graph wrote describes the proposal, in grey
         blocks.append(context(_as_proposed(view)))
