@@ -20,7 +20,8 @@ ARGS = {"amount": 2500, "recipient": "acme", "memo": "INV-1", "note": "n", "extr
 
 
 def action(status: str = "pending", *, votes: tuple[str, ...] = (),
-           args: dict[str, Any] | None = None, deciders: str | None = "<@UCAROL> or <@UDAVE>", name: str = "pay") -> ActionView:
+           args: dict[str, Any] | None = None, deciders: str | None = "<@UCAROL> or <@UDAVE>",
+           name: str = "pay") -> ActionView:
     return ActionView(
         approval_id=7, action=Action(name=name, args=ARGS), args=args or ARGS, status=status,
         votes=[Vote(user=u, at=AT) for u in votes], deciders=deciders,
