@@ -122,7 +122,8 @@ def test_many_arguments_long_and_unicode_values() -> None:
     assert len(blocks[0]["text"]["text"]) == 150
     shown = json.dumps(blocks, ensure_ascii=False)
     assert "Grüße 👋" in shown and "東京 &lt;b&gt;&amp;&lt;/b&gt;" in shown
-    assert "&lt;@U1&gt;" in shown and "_(empty)_" in shown and "`true`" in shown
+    assert "&lt;@U1&gt;" in shown and "_(empty)_" in shown and "*Flag*\\nYes" in shown
+    assert "*Nothing*\\n_none_" in shown
     assert len(text) <= 3000
 
 

@@ -138,7 +138,7 @@ async def test_parallel_branches_resumed_by_their_own_ids(harness: Harness) -> N
     assert state.values["status"] == "approved"
 
 
-async def test_chain_posts_in_one_thread(harness: Harness) -> None:
+async def test_chain_posts_each_step_at_top_level(harness: Harness) -> None:
     started = await harness.start("chain", {"subject": "post"})
     for step in range(3):
 
@@ -152,8 +152,15 @@ async def test_chain_posts_in_one_thread(harness: Harness) -> None:
     await harness.wait_done(started.thread_id)
     posts = requests_posted(harness)
     first_ts = "1700000000.000001"
-    assert posts[0].get("thread_ts") is None
-    assert [p.get("thread_ts") for p in posts[1:]] == [first_ts, first_ts]
+    # every step waits for someone, so none hides in the first message's thread
+    assert [p.get("thread_ts") for p in posts] == [None, None, None]
+    assert [p["channel"] for p in posts] == ["C0APPROVALS"] * 3
+
+    async def finished() -> list[dict[str, Any]]:
+        return [p for p in harness.fake.of("chat.postMessage") if "Run finished" in p["text"]]
+
+    (reply,) = await eventually(finished)
+    assert reply["thread_ts"] == first_ts  # the run's outcome, in its first message's thread
     state = await harness.graph_state("chain", started.thread_id)
     assert state.values["steps"] == ["approve", "approve", "approve"]
     assert state.values["status"] == "published"

@@ -296,5 +296,5 @@ async def test_a_rejection_after_one_approval_is_not_called_complete(harness: Ha
     await harness.wait_done(started.thread_id)
     (row,) = await harness.rows("SELECT quorum_ts FROM requests")
     last = (await eventually(lambda: _async(updates_of(harness, row["quorum_ts"]))))[-1]
-    assert last["text"] == "Rejected: Pay $20,000.00 to acme"
+    assert last["text"] == "❌ Rejected · Pay $20,000.00 to acme"
     assert "Rejected" in json.dumps(last["blocks"]) and not has_buttons(last)

@@ -69,11 +69,11 @@ async def test_after_an_edit_header_and_notification_tell_the_current_arguments(
     last = await _last_update(harness)
     for text in (_header(last), last["text"]):
         assert "1,200.50" in text and "2,500" not in text, text
-        assert "Amount (USD) 1,200.50" in text and "acme" in text
+        assert "Amount (USD) 1,200.50" in text and text.endswith("Pay — Amount (USD) 1,200.50")
     shown = json.dumps(last["blocks"], ensure_ascii=False)
     assert "As first proposed:_ *Pay $2,500.00 to acme*" in shown  # kept, and marked as such
-    assert "`2,500.00` → `1,200.50`" in shown
-    assert _field_labels(last) == ["Amount (USD)", "Recipient", "Memo"]
+    assert "*Amount (USD)* `2,500.00` → `1,200.50` · *Recipient* acme · *Memo*" in shown
+    assert _field_labels(last) == []  # decided: the arguments collapsed to one line
 
 
 async def test_a_cancelled_request_names_its_requester_with_a_mention(harness: Harness) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.fields import label_of
-from bot.blocks.format import clip, escape, show_value
+from bot.blocks.format import clip, escape
 from bot.blocks.parts import buttons, context, outcome_line, progress_line
+from bot.blocks.values import arg_value
 from bot.blocks.view import ActionView
 
 COMPACT_VALUE = 150
@@ -15,10 +16,9 @@ DECIDED_BLOCKS = 5  # at most 50 decided lines, ten to a context block
 
 def _compact_section(index: int, view: ActionView, required: int) -> dict[str, Any]:
     lines = [f"*{index}. {escape(view.action.name)}*"]
-    lines += [
-        f"*{escape(label_of(view.action, k))}*: {show_value(v, limit=COMPACT_VALUE, inline=True)}"
-        for k, v in view.args.items()
-    ]
+    for k, v in view.args.items():
+        shown = arg_value(view.action, k, v, limit=COMPACT_VALUE, inline=True)
+        lines.append(f"*{escape(label_of(view.action, k))}*: {shown}")
     if view.approvals:
         lines.append(progress_line(view, view.needs(required)))
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip("\n".join(lines), 3000)}}

@@ -135,11 +135,12 @@ def enum_index(members: list[Any], value: Any) -> int | None:
 
 
 def number_text(value: int | float) -> str:
-    """Positional notation (number_input has no exponents) that parses back exactly."""
+    """Positional notation (number_input has no exponents) that parses back exactly, as a
+    person writes it: ``2500``, not ``2500.0``."""
     if isinstance(value, int):
         return str(value)
     text = format(Decimal(repr(value)), "f")
-    return text if "." in text else text + ".0"
+    return text[:-2] if text.endswith(".0") and text != "-0.0" else text
 
 
 def _infer_type(value: Any) -> dict[str, Any]:

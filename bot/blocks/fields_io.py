@@ -67,7 +67,9 @@ def read_value(spec: FieldSpec, payload: dict[str, Any] | None) -> Any:
         return _BOOLEANS[raw]
     if spec.kind == "enum":
         return _read_option(spec, raw)
-    return _read_number(raw.strip(), integer=spec.kind == "integer")
+    number = _read_number(raw.strip(), integer=spec.kind == "integer")
+    # "2500" typed (or prefilled) for a float keeps it a float: only the digits were shown
+    return float(number) if isinstance(spec.value, float) else number
 
 
 def _empty(spec: FieldSpec) -> Any:

@@ -64,10 +64,16 @@ def show_value(value: Any, *, limit: int = 600, inline: bool = False) -> str:
         if not value:
             return "_(empty)_"
         return clip(escape(" ".join(value.split()) if inline else value), limit)
-    if isinstance(value, bool) or value is None:
-        return f"`{json.dumps(value)}`"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value is None:
+        return "_none_"
     if isinstance(value, int | float):
         return f"`{number(value)}`"
+    if _scalars(value):
+        items = [show_value(v, limit=limit, inline=True) for v in value]
+        text = ", ".join(items) if inline else "\n".join(f"• {v}" for v in items)
+        return clip(text, limit) if items else "_(empty list)_"
     if inline:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
         return f"`{clip(escape(text).replace('`', chr(39)), limit - 2)}`"
@@ -75,11 +81,27 @@ def show_value(value: Any, *, limit: int = 600, inline: bool = False) -> str:
     return f"```{clip(escape(text), limit - 6)}```"
 
 
+def _scalars(value: Any) -> bool:
+    """A list of one-line strings, numbers, booleans and nulls (shown as a list, not as
+    JSON); a string with line breaks or spaces to spare keeps the JSON, which shows them."""
+    return isinstance(value, list) and all(
+        v is None
+        or isinstance(v, int | float | bool)
+        or (isinstance(v, str) and v and " ".join(v.split()) == v and len(v) <= 200)
+        for v in value
+    )
+
+
 def number(value: int | float) -> str:
-    """Grouped digits; a fractional number with at least two decimals (``2,500.00``),
-    as amounts are written beside it, and every decimal it has beyond those."""
-    if isinstance(value, int) or abs(value) >= 1e15:
-        return f"{value:,}"
+    """Grouped digits, with the precision the number has: ``2,500``, ``5.5``, ``0.125``
+    (money, two decimals, only where the schema says so: see :func:`money`)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,}"
+
+
+def money(value: int | float) -> str:
+    """An amount of money: grouped, two decimals (``2,500.00``) or more if it has them."""
     return f"{value:,.2f}" if round(value, 2) == value else f"{value:,}"
 
 
@@ -87,8 +109,14 @@ def plain_value(value: Any, *, limit: int = 80) -> str:
     """An argument value as plain text on one line (headers and notifications)."""
     if isinstance(value, str):
         text = " ".join(value.split()) or '""'
-    elif isinstance(value, int | float) and not isinstance(value, bool):
+    elif isinstance(value, bool):
+        text = "Yes" if value else "No"
+    elif value is None:
+        text = "none"
+    elif isinstance(value, int | float):
         text = number(value)
+    elif _scalars(value):
+        text = ", ".join(plain_value(v, limit=limit) for v in value)
     else:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     return clip(text, limit)

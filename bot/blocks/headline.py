@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.blocks.edit_modal import changed_args
 from bot.blocks.fields import label_of
-from bot.blocks.format import plain_value
+from bot.blocks.values import arg_plain
 from bot.blocks.view import ActionView, RequestView
 from graphs.adapters.common import humanize
 
@@ -33,7 +33,7 @@ def headline(title: str, actions: Sequence[ActionView]) -> str:
 def _summary(action: ActionView) -> str:
     """``Pay — Amount (USD) 1,800``: the action and the arguments the edit changed."""
     args = ", ".join(
-        f"{label_of(action.action, k)} {plain_value(v)}"
+        f"{label_of(action.action, k)} {arg_plain(action.action, k, v)}"
         for k, _, v in changed_args(action.action.args, action.args)
     )
     name = humanize(action.action.name)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.blocks.edit_modal import changed_args
 from bot.blocks.fields import label_of
-from bot.blocks.format import clip, date_token, escape, mention, show_value
+from bot.blocks.format import clip, date_token, escape, mention
+from bot.blocks.values import arg_value
 from bot.blocks.view import DECIDED_ICONS, ActionView, RequestView
 
 HEADLINE_WORDS = {
@@ -71,9 +72,10 @@ def collapsed_args(view: ActionView) -> str | None:
     keys = changed + [k for k in view.args if k not in changed]
     parts = []
     for key in keys[:COLLAPSED_ARGS]:
-        value = show_value(view.args[key], limit=120, inline=True)
+        value = arg_value(view.action, key, view.args[key], limit=120, inline=True)
         if key in changed:
-            value = f"{show_value(proposed.get(key), limit=60, inline=True)} → {value}"
+            old = arg_value(view.action, key, proposed.get(key), limit=60, inline=True)
+            value = f"{old} → {value}"
         parts.append(f"*{escape(label_of(view.action, key))}* {value}")
     if len(keys) > COLLAPSED_ARGS:
         parts.append(f"+{len(keys) - COLLAPSED_ARGS} more")

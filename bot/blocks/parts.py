@@ -6,7 +6,8 @@ from typing import Any
 
 from bot.blocks.edit_modal import changed_args
 from bot.blocks.fields import label_of
-from bot.blocks.format import clip, date_token, escape, mention, plural, show_value
+from bot.blocks.format import clip, date_token, escape, mention, plural
+from bot.blocks.values import arg_value
 from bot.blocks.version import encode_ref
 from bot.blocks.view import DECIDED_ICONS, ActionView
 
@@ -26,9 +27,10 @@ def _arg_fields(view: ActionView) -> list[dict[str, Any]]:
     fields = []
     changed = {name for name, _, _ in changed_args(view.action.args, view.args)}
     for name, value in view.args.items():
-        shown = show_value(value, limit=900)
+        shown = arg_value(view.action, name, value, limit=900)
         if name in changed:
-            shown = f"{show_value(view.action.args.get(name), limit=400)} → {shown}"
+            old = arg_value(view.action, name, view.action.args.get(name), limit=400)
+            shown = f"{old} → {shown}"
         label = escape(label_of(view.action, name))
         fields.append({"type": "mrkdwn", "text": clip(f"*{label}*\n{shown}", 2000)})
     return fields

@@ -10,12 +10,12 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from bot.blocks.format import escape
+from bot.blocks.finished import action_line, finished_text
 from bot.blocks.request import build_request_message
 from bot.engine.deps import Deps
 from bot.engine.failures import fail_run
 from bot.engine.jsonsafe import json_safe
-from bot.engine.load import load_view
+from bot.engine.load import current_args, load_view, proposed_action
 from bot.engine.notify import send_dms
 from bot.engine.paused import stuck_reason, unanswered
 from bot.engine.remind import first_reminder
@@ -28,7 +28,7 @@ from graphs.adapters import normalize
 from graphs.adapters.templates import shaped_decisions, with_templates
 from graphs.models import ApprovalRequest
 from graphs.runner import Snapshot
-from persistence import audit, requests, runs, sweeps
+from persistence import audit, ran, requests, runs, sweeps
 
 log = logging.getLogger(__name__)
 POST_LEASE_S = 60.0
@@ -172,15 +172,10 @@ async def post_request(deps: Deps, request_id: int) -> bool:
     assert loaded is not None
     view, row, _ = loaded
     text, blocks = build_request_message(view)
-    # A run's later requests reply in its first message's thread, when in that channel.
-    same_channel = row["channel"] == row["run_channel"]
+    # At top level, always: a request that waits for someone must reach them (a reply
+    # inside an earlier message's thread notifies nobody).
     try:
-        resp = await deps.slack.chat_postMessage(
-            channel=row["channel"],
-            text=text,
-            blocks=blocks,
-            thread_ts=row["slack_thread_ts"] if same_channel else None,
-        )
+        resp = await deps.slack.chat_postMessage(channel=row["channel"], text=text, blocks=blocks)
     except SLACK_ERRORS as exc:
         await _post_failed(deps, row, exc)
         return False
@@ -275,7 +270,14 @@ async def reply_finished(
     run done returned (None when it was done already)."""
     if row is None or not row["slack_thread_ts"]:
         return
-    text = f"🏁 Run finished: {summarize(outcome)}"
+    async with deps.pool.connection() as conn:
+        decided = await ran.actions_of_thread(conn, thread_id)
+    lines = [
+        action_line(proposed_action(a), current_args(a), a["status"])
+        for a in decided
+        if a["status"] != "pending"
+    ]
+    text = finished_text(outcome, lines)
     try:
         await deps.slack.chat_postMessage(
             channel=row["channel"], thread_ts=row["slack_thread_ts"], text=text
@@ -283,12 +285,3 @@ async def reply_finished(
     except SLACK_ERRORS as exc:
         log.warning("finished-run reply for %s failed: %s", thread_id, exc)
 
-
-def summarize(outcome: Any) -> str:
-    """A one-line outcome: the state's ``status`` (and ``reason``) when it has one."""
-    if isinstance(outcome, dict) and "status" in outcome:
-        text = f"*{escape(str(outcome['status']))}*"
-        if outcome.get("reason"):
-            text += f" — {escape(str(outcome['reason']))}"
-        return text
-    return "done"
