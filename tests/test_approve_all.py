@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -100,16 +101,59 @@ async def _at_least(harness: Harness, n: int) -> bool:
     return len(harness.fake.of("chat.postEphemeral")) >= n
 
 
+def _row_ids(view: Any) -> list[str] | None:
+    row = approve_all_block(view)
+    return None if row is None else [e["action_id"] for e in row["elements"]]
+
+
 def test_shown_only_when_every_waiting_call_allows_approve() -> None:
     two = [action_view(1), action_view(2)]
     text, blocks = build_request_message(request_view(two))
     check_valid(blocks)
-    assert approve_all_block(request_view(two)) is not None
-    assert approve_all_block(request_view([action_view(1)])) is None  # not a batch
+    assert _row_ids(request_view(two)) == ["approve_all", "reject_all", "cancel"]
+    assert _row_ids(request_view([action_view(1)])) is None  # not a batch
     no_approve = replace(two[1], action=two[1].action.model_copy(update={"allowed": ("reject",)}))
-    assert approve_all_block(request_view([two[0], no_approve])) is None
+    assert _row_ids(request_view([two[0], no_approve])) == ["reject_all", "cancel"]
     one_left = [action_view(1, status="approved"), action_view(2)]
-    assert approve_all_block(request_view(one_left)) is None
+    assert _row_ids(request_view(one_left)) is None
+
+
+def test_the_batch_row_stands_apart_and_cancel_appears_once() -> None:
+    _, blocks = build_request_message(request_view([action_view(1), action_view(2)]))
+    check_valid(blocks)
+    kinds = [b["type"] for b in blocks]
+    row = kinds.index("actions", len(kinds) - 3)  # the batch row, near the end
+    assert blocks[row]["block_id"].startswith("approve_all:")
+    assert kinds[row - 2] == "divider" and "Every call at once" in json.dumps(blocks[row - 1])
+    cancels = [e for b in blocks if b["type"] == "actions" for e in b["elements"]
+               if e["action_id"] == "cancel"]
+    assert len(cancels) == 1
+
+
+async def test_reject_all_rejects_each_call_through_the_decision_path(harness: Harness) -> None:
+    thread_id, button = await start_batch(harness)
+    ids = await harness.approval_ids(thread_id)
+    (post,) = [p for p in harness.fake.of("chat.postMessage") if approve_all_button(p)]
+    row = next(b for b in post["blocks"] if b.get("block_id", "").startswith("approve_all:"))
+    reject = next(e for e in row["elements"] if e["action_id"] == "reject_all")
+    status, _ = await harness.send(click_payload("reject_all", 0, user="UALICE",
+                                                 value=reject["value"]))
+    assert status == 200
+    await harness.wait_done(thread_id)
+    rejected = await harness.rows(
+        "SELECT approval_id, actor FROM audit_log WHERE thread_id = %s AND event = 'rejected' "
+        "ORDER BY id", thread_id,
+    )
+    assert [(r["approval_id"], r["actor"]) for r in rejected] == [(i, "UALICE") for i in ids]
+    state = await harness.graph_state("agent", thread_id)
+    assert "Paid $50.00 to acme" not in str(state.values["messages"])  # nothing ran
+
+    async def finished() -> list[str]:
+        return [p["text"] for p in harness.fake.of("chat.postMessage")
+                if "Run finished" in p["text"]]
+
+    (text,) = await eventually(finished)
+    assert "❌ *Pay* rejected" in text and "❌ *Send email* rejected" in text
 
 
 @pytest.mark.policy(

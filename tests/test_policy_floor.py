@@ -56,7 +56,7 @@ async def test_a_batch_call_counts_only_under_its_own_policy(harness: Harness) -
     pay, email = await harness.approval_ids(started.thread_id)
     post = harness.fake.of("chat.postMessage")[0]
     shown = str(post["blocks"])
-    assert "Decided by <@UCFO>" in shown and "Decided by <@UFIN>" in shown
+    assert "Waiting for <@UCFO>" in shown and "Waiting for <@UFIN>" in shown
 
     await harness.click("approve", pay, user="UFIN")
     assert "not an approver" in await told(harness, "UFIN")

@@ -80,6 +80,7 @@ async def test_each_eligible_approver_gets_a_dm_with_the_buttons_and_a_link(
     for dm in sent:
         shown = str(dm["blocks"])
         assert "open the request" in shown and "acme-corp.enterprise.slack.test" in shown
+        assert "👋 *<@UREQ> asks you to approve this*: you are one of the people" in shown
         buttons = [e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert {"approve", "reject"} <= {e["action_id"] for e in buttons}
         want = await harness.value_of(approval_id)
@@ -134,6 +135,8 @@ async def test_reminders_repeat_every_period_up_to_the_cap(harness: Harness, clo
         await sweep_once(harness.deps, grace_s=0)  # a second pass in the same period: nothing
         counts.append(len(thread_notes(harness, "⏰")))
     assert counts == [1, 2, 3, 3, 3, 3]
+    # the reminder names who can still approve (never the requester)
+    assert all(p["text"].endswith("Waiting for <@UALICE>.") for p in thread_notes(harness, "⏰"))
     assert (await events(harness, thread_id)).count("reminded") == 3
     by_dm = [p for p in dms(harness) if "⏰" in p["text"]]
     assert len(by_dm) == 3 and {p["channel"] for p in by_dm} == {"UALICE"}

@@ -39,7 +39,7 @@ def _decided_summary(decided: list[tuple[int, ActionView]]) -> list[dict[str, An
 
 
 def compact_action_blocks(
-    actions: list[ActionView], *, required: int, budget: int
+    actions: list[ActionView], *, required: int, budget: int, cancel: bool = True
 ) -> list[dict[str, Any]]:
     """The actions in at most ``budget`` blocks, every one still decidable in turn.
 
@@ -53,7 +53,7 @@ def compact_action_blocks(
     room = budget - len(blocks)
     fit = room // 2 if 2 * len(pending) <= room else max(room - 1, 0) // 2
     for i, action in pending[:fit]:
-        blocks += [_compact_section(i, action, required), buttons(action)]
+        blocks += [_compact_section(i, action, required), buttons(action, cancel=cancel)]
     rest = pending[fit:]
     if rest:
         names = ", ".join(f"{i}. {escape(a.action.name)}" for i, a in rest)

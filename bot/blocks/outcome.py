@@ -80,3 +80,9 @@ def collapsed_args(view: ActionView) -> str | None:
     if len(keys) > COLLAPSED_ARGS:
         parts.append(f"+{len(keys) - COLLAPSED_ARGS} more")
     return clip(" · ".join(parts), 2900) if parts else None
+
+
+def waiting_for(view: RequestView) -> str | None:
+    """Who can still approve what waits (each waiting action's people, once each)."""
+    who = [a.deciders for a in view.actions if a.pending and a.deciders]
+    return "; ".join(dict.fromkeys(who)) if who else None

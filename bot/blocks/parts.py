@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.approve_all import cancel_menu
 from bot.blocks.edit_modal import changed_args
 from bot.blocks.fields import label_of
 from bot.blocks.format import clip, date_token, escape, mention, plural
@@ -42,8 +43,11 @@ def args_blocks(view: ActionView) -> list[dict[str, Any]]:
     return [{"type": "section", "fields": fields[i : i + 10]} for i in range(0, len(fields), 10)]
 
 
-def buttons(view: ActionView, *, kinds: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Approve / Reject / Edit (as allowed) and a "⋯" Cancel.
+def buttons(
+    view: ActionView, *, kinds: tuple[str, ...] | None = None, cancel: bool = True
+) -> dict[str, Any]:
+    """Approve / Reject / Edit (as allowed) and a "⋯" Cancel (a batch has one Cancel, in
+    its batch row: ``cancel=False``).
 
     A decision button's value names the exact version shown (approval id, round, argument
     digest); Cancel withdraws the whole request, whatever its version, so it carries the id.
@@ -63,18 +67,8 @@ def buttons(view: ActionView, *, kinds: tuple[str, ...] | None = None) -> dict[s
         elif kind == "reject":
             button["style"] = "danger"
         elements.append(button)
-    elements.append(
-        {
-            "type": "overflow",
-            "action_id": "cancel",
-            "options": [
-                {
-                    "text": {"type": "plain_text", "text": "Cancel request"},
-                    "value": str(view.approval_id),
-                }
-            ],
-        }
-    )
+    if cancel:
+        elements.append(cancel_menu(view.approval_id))
     return {"type": "actions", "block_id": f"decide:{view.approval_id}", "elements": elements}
 
 

@@ -37,7 +37,7 @@ def _action_blocks(
         blocks.extend(args_blocks(view))
         if numbered is None or view.approvals:
             blocks.append(context(waiting_line(view, view.needs(required))))
-        blocks.append(buttons(view))
+        blocks.append(buttons(view, cancel=numbered is None))  # a batch: Cancel in its row
     else:  # once decided, the arguments collapse to what matters
         line = outcome_line(view)
         if (args := collapsed_args(view)) is not None:
@@ -77,8 +77,8 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     if (cut := show_all_block(view)) is not None:
         tail.append(cut)
     everything = approve_all_block(view)
-    if everything is not None:
-        tail.append(everything)
+    if everything is not None:  # apart from the last call's buttons, so no mis-tap
+        tail += [{"type": "divider"}, context("*Every call at once:*"), everything]
     meta = f"{_requester(view)} · graph `{escape(view.graph)}`"
     if not many:
         meta += f" · action `{escape(view.actions[0].action.name)}`"
@@ -93,7 +93,8 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     if len(blocks) + len(tail) > MAX_BLOCKS:
         budget = MAX_BLOCKS - head - len(tail)
         blocks = blocks[:head] + compact_action_blocks(
-            view.actions, required=view.required_approvals, budget=budget
+            view.actions, required=view.required_approvals, budget=budget,
+            cancel=everything is None,
         )
     blocks.extend(tail)
     return clip(escape(notification_text(view, title)), 2900), blocks

@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.blocks.format import date_token
+from bot.blocks.outcome import waiting_for
 from bot.engine.deps import Deps
+from bot.engine.load import load_view
 from bot.engine.notify import dm_text
 from bot.engine.stalled import channel_failed
 from bot.metrics import METRICS
@@ -49,6 +51,10 @@ async def due_reminders(deps: Deps) -> list[dict[str, Any]]:
 async def send_reminder(deps: Deps, row: dict[str, Any]) -> None:
     """One reminder in the request's thread (and by DM), audited with its number."""
     text = reminder_text(row, now=deps.clock())
+    async with deps.pool.connection() as conn:
+        loaded = await load_view(conn, int(row["id"]))
+    if loaded is not None and (who := waiting_for(loaded[0])):
+        text += f" Waiting for {who}."  # the people who can still approve, never the requester
     try:
         await deps.slack.chat_postMessage(
             channel=row["channel"], thread_ts=row["message_ts"], text=text
