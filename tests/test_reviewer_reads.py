@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from support.harness import Harness, eventually
+from support.harness import Harness, eventually, reason_values
 
 POLICY = """
 [graphs.payments]
@@ -112,3 +112,24 @@ async def test_the_finished_reply_names_the_edited_values(harness: Harness) -> N
     (finished,) = await replies(harness, "Run finished")
     assert "✅ *Pay* ran as edited: *Amount (USD)* `1,800.00`" in finished["text"]
     assert "2,500" not in finished["text"]
+
+
+async def test_a_batch_reports_which_calls_ran_and_which_were_rejected(harness: Harness) -> None:
+    started = await harness.start("agent", {"task": "pay acme $50 and email bob@example.com"})
+    pay, email = await harness.approval_ids(started.thread_id)
+    assert (await harness.click("approve", pay, user="UBOB"))[0] == 200
+    view = await harness.open_form("reject", email, user="UBOB")
+    await harness.submit(view, reason_values(view, "not now"), user="UBOB")
+    await harness.wait_done(started.thread_id)
+    state = await harness.graph_state("agent", started.thread_id)
+    assert "Paid $50.00 to acme" in str(state.values["messages"])
+
+    async def finished() -> list[str]:
+        return [p["text"] for p in harness.fake.of("chat.postMessage")
+                if "Run finished" in p["text"]]
+
+    (text,) = await eventually(finished)
+    assert "✅ *Pay* ran: *Amount* `50` · *Recipient* acme" in text
+    assert "❌ *Send email* rejected" in text
+    done = await latest(harness, PARENT, "1 of 2 approved")
+    assert done["blocks"][0]["text"]["text"].startswith("☑️ 1 of 2 approved · ")
