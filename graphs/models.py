@@ -48,6 +48,9 @@ class ApprovalRequest(BaseModel):
     # The operator's resume templates (``[graphs.G.resume]``), set by the bot from its
     # policy file after normalizing; no adapter ever fills it from a payload.
     resume: dict[str, Any] | None = None
+    # What the agent said before asking (the model's text before its tool calls, or a
+    # generic payload's ``reasoning``): the agent's words, shown as such.
+    reasoning: str | None = None
 
 
 class ActionDecision(BaseModel):

@@ -49,6 +49,15 @@ def plan_tool_calls(task: str, *, turn: int = 1) -> list[dict[str, Any]]:
     ]
 
 
+def reasoning_for(task: str, calls: list[dict[str, Any]]) -> str:
+    """What the model says before its tool calls: why it makes them (quoting the task)."""
+    pay, email = calls[0]["args"], calls[1]["args"]
+    return (
+        f"The task says: {task}\nSo I will pay {pay['recipient']} ${pay['amount']:,.2f} "
+        f"and tell {email['to']} about it."
+    )
+
+
 def next_message(messages: Sequence[BaseMessage]) -> AIMessage:
     """The scripted reply to ``messages``."""
     humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
@@ -58,7 +67,8 @@ def next_message(messages: Sequence[BaseMessage]) -> AIMessage:
     after = messages[last + 1 :]
     if not any(isinstance(m, AIMessage) for m in after):
         task = str(messages[last].content)
-        return AIMessage(content="", tool_calls=plan_tool_calls(task, turn=len(humans)))
+        calls = plan_tool_calls(task, turn=len(humans))
+        return AIMessage(content=reasoning_for(task, calls), tool_calls=calls)
     results = [str(m.content) for m in after if isinstance(m, ToolMessage)]
     return AIMessage(content="Done. " + " | ".join(results))
 

@@ -18,6 +18,7 @@ from bot.blocks.parts import (
     header_text,
     outcome_line,
 )
+from bot.blocks.reasoning import reasoning_block
 from bot.blocks.show_all import show_all_block
 from bot.blocks.view import ActionView, RequestView
 
@@ -66,6 +67,8 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
                 "text": {"type": "mrkdwn", "text": clip(escape(view.description), 3000)},
             }
         )
+    if (said := reasoning_block(view.reasoning)) is not None:
+        blocks.append(said)
     blocks.extend(context_blocks(view.context))
     head = len(blocks)
     many = len(view.actions) > 1

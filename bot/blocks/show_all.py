@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.format import escape, show_value
+from bot.blocks.reasoning import LABEL, is_long
 from bot.blocks.view import RequestView
 
 FIELD_LIMIT = 900  # what a request message shows of one value (bot.blocks.parts)
@@ -29,6 +30,8 @@ def _cut(value: Any, limit: int = FIELD_LIMIT) -> bool:
 def is_cut(view: RequestView) -> bool:
     """Whether the message cannot show some value whole."""
     if len(view.title) > 150 or len(escape(view.description or "")) > 3000:
+        return True
+    if is_long(view.reasoning):
         return True
     values = [*view.context.values()]
     for action in view.actions:
@@ -59,6 +62,8 @@ def _pieces(view: RequestView) -> list[str]:
     pieces = [f"*Title*\n{escape(view.title)}"]
     if view.description:
         pieces.append(f"*Description*\n{escape(view.description)}")
+    if view.reasoning:
+        pieces.append(f"{LABEL}\n{escape(view.reasoning)}")
     for name, value in view.context.items():
         pieces.append(f"*{escape(name)}* _(context)_\n{show_value(value, limit=WHOLE)}")
     for action in view.actions:

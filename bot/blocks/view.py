@@ -77,6 +77,7 @@ class RequestView:
     # Who a server thread's metadata says started it: shown as a claim, never trusted.
     claimed_by: str | None = None
     context: dict[str, Any] = field(default_factory=dict)  # read-only keys of the payload
+    reasoning: str | None = None  # the agent's words before it asked (shown as such)
     failed: bool = False  # the run could not be resumed: the request's outcome is a failure
 
     @property

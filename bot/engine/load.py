@@ -111,6 +111,12 @@ def _action_view(approval: Row, votes: list[Vote], own: Policy, requester: str |
     )
 
 
+def _reasoning_key(context: Row) -> str | None:
+    """A generic payload's ``reasoning``, when it is text."""
+    said = context.get("reasoning")
+    return said if isinstance(said, str) and said.strip() else None
+
+
 def approval_policy(approval: Row, request: Row) -> Policy:
     """The policy one action is judged by (rows stored before it had one: the request's)."""
     return Policy.model_validate(approval.get("policy") or request["policy"])
@@ -136,6 +142,7 @@ async def load_view(
         note = f"{row['last_error'] or 'unknown error'}. The run could not be resumed."
     elif row["status"] == "decided" and row.get("last_error"):
         note = f"{row['last_error']}. Trying again."
+    said = request.reasoning or _reasoning_key(request.context)
     view = RequestView(
         request_id=request_id,
         title=request.title,
@@ -158,7 +165,8 @@ async def load_view(
         waits=policy.on_timeout == "wait",
         overdue=row.get("overdue_at") is not None,
         claimed_by=row.get("claimed_by"),
-        context=request.context,
+        context={k: v for k, v in request.context.items() if k != "reasoning" or not said},
+        reasoning=said,
         failed=row["status"] == "failed",
     )
     return view, row, approvals

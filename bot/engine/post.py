@@ -25,6 +25,7 @@ from bot.policy import Override, Policy, Resolution
 from bot.policy.resume import resume_templates
 from bot.slack.client import SLACK_ERRORS, permanent_error
 from graphs.adapters import normalize
+from graphs.adapters.reasoning import reasoning_of
 from graphs.adapters.templates import shaped_decisions, with_templates
 from graphs.models import ApprovalRequest
 from graphs.runner import Snapshot
@@ -101,14 +102,18 @@ def _normalized(interrupt: Any, templates: Any) -> ApprovalRequest:
     return with_templates(request, templates(request.actions[0].name))
 
 
-async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> int | None:
+async def store_interrupt(
+    deps: Deps, run: dict[str, Any], interrupt: Any, *, values: Any = None
+) -> int | None:
     """Normalize, resolve the policy and store one interrupt; None if already stored.
 
     The value is stored in its JSON-safe form; raises :class:`Unrepresentable` when it
-    has none.
+    has none. ``values`` (the thread's state) gives a tool-call pause its reasoning.
     """
     graph = str(run["graph"])
     request = _normalized(interrupt, lambda name: resume_templates(deps.policies, graph, name))
+    if request.dialect in ("hitl_batch", "hitl_call") and (said := reasoning_of(values)):
+        request = request.model_copy(update={"reasoning": said})
     defaults = Policy(
         channel=run["channel"],
         timeout_s=deps.settings.approvals_timeout_s,
@@ -237,7 +242,10 @@ async def sync_run(
         return str(run["status"])  # a pause already answered (a rejected breakpoint)
     if interrupts:
         try:
-            new = [rid for i in interrupts if (rid := await store_interrupt(deps, run, i))]
+            new = [
+                rid for i in interrupts
+                if (rid := await store_interrupt(deps, run, i, values=state.values))
+            ]
         except Unrepresentable as exc:
             await fail_run(deps, thread_id, error=exc.message)
             return "failed"
