@@ -12,7 +12,7 @@ from bot.blocks.show_all import build_show_all_modal
 from bot.blocks.view import ActionView, RequestView
 from graphs.models import Action
 
-from support.harness import Harness
+from support.harness import Harness, click_payload, eventually
 
 HOSTILE = "pay acme $50 and email bob@example.com <!channel> <https://x|y> <@U123>"
 
@@ -63,3 +63,24 @@ def test_long_reasoning_is_brief_and_whole_under_show_all() -> None:
                        reasoning=long)
     modal = json.dumps(build_show_all_modal(view, thread_id="t"))
     assert "&lt;!here&gt; the end" in modal and "<!here>" not in modal
+
+
+async def test_thirty_arguments_show_the_first_eight_and_all_on_a_tap(harness: Harness) -> None:
+    args = {f"setting_{i:02d}": i * 1.5 for i in range(30)}
+    started = await harness.start("raw", {"payload": {"title": "Tune", "args": args}})
+    (post,) = harness.fake.of("chat.postMessage")
+    fields = [f["text"] for b in post["blocks"] for f in b.get("fields", [])]
+    assert [f.split("\n")[0] for f in fields] == [f"*Setting {i:02d}*" for i in range(8)]
+    assert fields[3] == "*Setting 03*\n`4.5`"  # a number keeps its precision, not money
+    (row,) = [b for b in post["blocks"] if b.get("block_id", "").startswith("show_all:")]
+    assert row["accessory"]["text"]["text"] == "Show all 30 arguments"
+    payload = click_payload("show_all", 0, user="UALICE", value=row["accessory"]["value"])
+    assert (await harness.send(payload))[0] == 200
+
+    async def opened() -> list[dict[str, Any]]:
+        return harness.fake.of("views.open")
+
+    (modal,) = [o["view"] for o in await eventually(opened)]
+    whole = "".join(b["text"]["text"] for b in modal["blocks"])
+    assert "*setting_29*\n`43.5`" in whole
+    assert started.status == "waiting"

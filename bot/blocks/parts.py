@@ -13,6 +13,8 @@ from bot.blocks.version import encode_ref
 from bot.blocks.view import DECIDED_ICONS, ActionView
 
 MAX_BLOCKS = 50
+MANY_ARGS = 10  # more than this many arguments: the first ARGS_SHOWN, then Show all
+ARGS_SHOWN = 8
 BUTTON_TEXT = {"approve": "Approve", "reject": "Reject", "edit": "Edit", "respond": "Answer"}
 STATUS_WORDS = {
     "approved": "Approved",
@@ -38,8 +40,12 @@ def _arg_fields(view: ActionView) -> list[dict[str, Any]]:
 
 
 def args_blocks(view: ActionView) -> list[dict[str, Any]]:
-    """The arguments as section fields (ten to a section), edits shown as old → new."""
+    """The arguments as section fields (ten to a section), edits shown as old → new.
+
+    Past :data:`MANY_ARGS` only the first :data:`ARGS_SHOWN` are (the rest: Show all)."""
     fields = _arg_fields(view)
+    if len(fields) > MANY_ARGS:
+        fields = fields[:ARGS_SHOWN]
     return [{"type": "section", "fields": fields[i : i + 10]} for i in range(0, len(fields), 10)]
 
 

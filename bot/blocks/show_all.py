@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.format import escape, show_value
+from bot.blocks.parts import ARGS_SHOWN, MANY_ARGS
 from bot.blocks.reasoning import LABEL, is_long
 from bot.blocks.view import RequestView
 
@@ -41,18 +42,29 @@ def is_cut(view: RequestView) -> bool:
     return any(_cut(value) for value in values)
 
 
+def most_args(view: RequestView) -> int:
+    """The most arguments of a waiting action that shows only its first several (or 0)."""
+    counts = [len(a.args) for a in view.actions if a.pending and len(a.args) > MANY_ARGS]
+    return max(counts, default=0)
+
+
 def show_all_block(view: RequestView) -> dict[str, Any] | None:
     """The "cut above; Show all" section, or None when everything is shown whole."""
-    if not is_cut(view):
+    many = most_args(view)
+    if not is_cut(view) and not many:
         return None
+    note, label = NOTE, "Show all"
+    if many:
+        note = f"🗂 The first {ARGS_SHOWN} of {many} arguments are shown above."
+        label = f"Show all {many} arguments"
     return {
         "type": "section",
         "block_id": f"show_all:{view.request_id}",
-        "text": {"type": "mrkdwn", "text": NOTE},
+        "text": {"type": "mrkdwn", "text": note},
         "accessory": {
             "type": "button",
             "action_id": "show_all",
-            "text": {"type": "plain_text", "text": "Show all"},
+            "text": {"type": "plain_text", "text": label},
             "value": str(view.request_id),
         },
     }
