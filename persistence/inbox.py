@@ -22,7 +22,8 @@ SELECT r.id, r.created_at, r.channel, r.message_ts, r.policy, r.request->>'title
         JOIN votes v ON v.approval_id = a.id AND v.round = a.round
         WHERE a.request_id = r.id AND a.status = 'pending') AS voters,
        (SELECT jsonb_agg(jsonb_build_object('action', x.action, 'args', x.args,
-                                            'status', x.status) ORDER BY x.idx)
+                                            'status', x.status, 'id', x.id,
+                                            'round', x.round) ORDER BY x.idx)
         FROM approvals x WHERE x.request_id = r.id) AS actions
 FROM requests r JOIN runs run USING (thread_id)
 WHERE r.status = 'pending' AND r.message_ts IS NOT NULL

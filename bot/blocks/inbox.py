@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.format import clip, date_token, escape, link
-from bot.blocks.view import InboxPage, Waiting
+from bot.blocks.inbox_item import item_blocks, item_details, item_line
+from bot.blocks.view import InboxPage
 
 HOME_PAGE_ACTION = "home_page"
 COUNT_CAP = 10_000  # past this many open requests the total is said as "more than"
@@ -20,13 +20,7 @@ HELP = (
     "• `/approvals help` shows this."
 )
 NOTHING = "Nothing is waiting for you. 🎉"
-
-
-def _line(item: Waiting) -> str:
-    title = escape(clip(item.title, 150))
-    if linked := link(item.link, title):
-        return f"• {linked}"
-    return f"• {title} (in <#{escape(item.channel)}>)"  # no link from Slack: say where
+BUTTONED = 20
 
 
 def _heading(page: InboxPage) -> str:
@@ -49,9 +43,31 @@ def build_pending_text(page: InboxPage) -> str:
     """One linked line per request of the page, then where the next page is."""
     if not page.items:
         return NOTHING if page.page == 1 else f"Nothing more on page {page.page}."
-    lines = [_heading(page)] + [_line(item) for item in page.items]
+    lines = [_heading(page)] + [
+        f"{item_line(item)}\n      {item_details(item)}" for item in page.items
+    ]
     lines.append(_footer(page, next_hint=f"More: `/approvals pending {page.page + 1}`."))
     return "\n".join(lines)
+
+
+def build_pending_blocks(page: InboxPage) -> list[dict[str, Any]] | None:
+    """The same page as blocks, with Approve and Reject beside each single-action
+    request (the first :data:`BUTTONED` of them: a message holds 50 blocks)."""
+    if not page.items:
+        return None
+    blocks: list[dict[str, Any]] = [_section(_heading(page))]
+    for item in page.items[:BUTTONED]:
+        blocks += item_blocks(item)
+    rest = page.items[BUTTONED:]
+    if rest:
+        blocks.append(_section("\n".join(item_line(i) for i in rest)[:3000]))
+    footer = _footer(page, next_hint=f"More: `/approvals pending {page.page + 1}`.")
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    return blocks
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def build_home_view(page: InboxPage) -> dict[str, Any]:
@@ -64,10 +80,7 @@ def build_home_view(page: InboxPage) -> dict[str, Any]:
     else:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _heading(page)}})
     for item in page.items:
-        text = _line(item)
-        if item.expires_at:
-            text += f"\n_expires {date_token(item.expires_at)}_"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        blocks += item_blocks(item)
     footer = _footer(page, next_hint="")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
     buttons = [_page_button("← Newer", page.page - 1)] if page.page > 1 else []

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from bot.blocks.fields import label_of
-from bot.blocks.format import money, plain_value, show_value
+from bot.blocks.format import escape, money, plain_value, show_value
 from graphs.models import Action
 
 # A currency named in an argument's title ("Amount (USD)") makes its numbers money.
@@ -39,3 +39,15 @@ def arg_value(action: Action, name: str, value: Any, *, limit: int, inline: bool
 def arg_plain(action: Action, name: str, value: Any) -> str:
     """Plain text for one argument's value, on one line (headers, notifications)."""
     return _amount(action, name, value) or plain_value(value)
+
+
+def key_args(action: Action, args: dict[str, Any], *, count: int = 3) -> str | None:
+    """``*Amount (USD)* `2,500.00` · *Recipient* acme`` : the first ``count`` arguments
+    (in the graph's order) on one line, and how many more there are."""
+    parts = [
+        f"*{escape(label_of(action, k))}* {arg_value(action, k, v, limit=80, inline=True)}"
+        for k, v in list(args.items())[:count]
+    ]
+    if len(args) > count:
+        parts.append(f"+{len(args) - count} more")
+    return " · ".join(parts) or None

@@ -96,6 +96,10 @@ class Waiting:
     message_ts: str
     expires_at: datetime | None
     link: str | None = None  # the message's permalink, from Slack (None when unknown)
+    requested_by: str | None = None
+    args_line: str | None = None  # its key arguments, as mrkdwn (escaped)
+    progress: str | None = None  # "1 of 2 approvals" once someone approved
+    decide: tuple[int, str] | None = None  # one action: its id and its buttons' value
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.format import clip, escape
 from bot.blocks.headline import headline
 from bot.blocks.inbox import COUNT_CAP
+from bot.blocks.values import key_args
+from bot.blocks.version import encode_ref
 from bot.blocks.view import ActionView, InboxPage, Waiting
 from bot.engine.decide import eligible_users
 from bot.engine.deps import Deps
@@ -81,16 +83,41 @@ async def waiting_for(deps: Deps, user: str, *, page: int = 1) -> InboxPage:
             rows = await inbox.open_after(conn, user, after=after, limit=CHUNK)
         found += [r for r in rows if await _may_decide(deps, r, user)]
         after = _cursor(rows[-1]) if len(rows) == CHUNK else None
-    shown = [
-        Waiting(int(r["id"]), headline_of(r), r["channel"], r["message_ts"], r["expires_at"])
-        for r in found[skip : skip + PAGE]
-    ]
+    shown = sorted((waiting_item(r) for r in found[skip : skip + PAGE]), key=_urgency)
     items = await with_links(deps.slack, shown)
     return InboxPage(items, page, skip + 1, len(found) > skip + PAGE, total)
 
 
 def _cursor(row: dict[str, Any]) -> inbox.Cursor:
     return (row["created_at"], int(row["id"]))
+
+
+def _urgency(item: Waiting) -> tuple[bool, Any]:
+    """The soonest to expire first (the page is already the oldest ones)."""
+    return (item.expires_at is None, item.expires_at)
+
+
+def waiting_item(row: dict[str, Any]) -> Waiting:
+    """One open request as a person's list shows it: who asks, key arguments, progress,
+    and for a single waiting action the versioned value of its Approve and Reject."""
+    waiting = [a for a in row["actions"] or [] if a["status"] == "pending"]
+    decide = None
+    args_line = None
+    if len(waiting) == 1:
+        one = waiting[0]
+        action, args = proposed_action(one), current_args(one)
+        args_line = key_args(action, args)
+        if "approve" in action.allowed:
+            decide = (int(one["id"]), encode_ref(int(one["id"]), int(one["round"]), args))
+    required = policy_model(row).required_approvals
+    voters = len(set(row["voters"] or []))
+    return Waiting(
+        int(row["id"]), headline_of(row), row["channel"], row["message_ts"], row["expires_at"],
+        requested_by=row["requested_by"],
+        args_line=args_line,
+        progress=f"{voters} of {required} approvals" if voters else None,
+        decide=decide,
+    )
 
 
 def headline_of(row: dict[str, Any]) -> str:
