@@ -107,8 +107,7 @@ def test_sixty_actions_fit_and_stay_decidable_in_turn() -> None:
 
 
 def test_many_arguments_long_and_unicode_values() -> None:
-    args: dict[str, Any] = {f"arg_{n}": n for n in range(25)}
-    args |= {
+    args: dict[str, Any] = {
         "body": "Grüße 👋 " * 2000,
         "nested": {"名前": "東京 <b>&</b>", "items": list(range(3000))},
         "empty": "",
@@ -116,6 +115,7 @@ def test_many_arguments_long_and_unicode_values() -> None:
         "nothing": None,
         "tricky `name` <@U1>": "```not code```",
     }
+    args |= {f"arg_{n}": n for n in range(25)}  # past the first eight: under Show all
     view = request_view([action_view(1, args=args)], title="é" * 400, description="d" * 9000)
     text, blocks = build_request_message(view)
     check_valid(blocks)
@@ -124,6 +124,7 @@ def test_many_arguments_long_and_unicode_values() -> None:
     assert "Grüße 👋" in shown and "東京 &lt;b&gt;&amp;&lt;/b&gt;" in shown
     assert "&lt;@U1&gt;" in shown and "_(empty)_" in shown and "*Flag*\\nYes" in shown
     assert "*Nothing*\\n_none_" in shown
+    assert "Show all 31 arguments" in shown and "*Arg 1*" in shown and "*Arg 2*" not in shown
     assert len(text) <= 3000
 
 

@@ -13,6 +13,7 @@ from bot.blocks.version import encode_ref
 from bot.blocks.view import DECIDED_ICONS, ActionView
 
 MAX_BLOCKS = 50
+FIELD_SHOWN = 300  # of one value: about eight lines on a phone (the rest: Show all)
 MANY_ARGS = 10  # more than this many arguments: the first ARGS_SHOWN, then Show all
 ARGS_SHOWN = 8
 BUTTON_TEXT = {"approve": "Approve", "reject": "Reject", "edit": "Edit", "respond": "Answer"}
@@ -30,7 +31,7 @@ def _arg_fields(view: ActionView) -> list[dict[str, Any]]:
     fields = []
     changed = {name for name, _, _ in changed_args(view.action.args, view.args)}
     for name, value in view.args.items():
-        shown = arg_value(view.action, name, value, limit=900)
+        shown = arg_value(view.action, name, value, limit=FIELD_SHOWN)
         if name in changed:
             old = arg_value(view.action, name, view.action.args.get(name), limit=400)
             shown = f"{old} → {shown}"

@@ -19,7 +19,7 @@ from bot.blocks.parts import (
     outcome_line,
 )
 from bot.blocks.reasoning import reasoning_block
-from bot.blocks.show_all import show_all_block
+from bot.blocks.show_all import DESCRIPTION_SHOWN, repeats_an_argument, show_all_block
 from bot.blocks.view import ActionView, RequestView
 
 
@@ -60,13 +60,9 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     ]
     if title != view.title:  # edited: what the graph wrote describes the proposal, in grey
         blocks.append(context(_as_proposed(view)))
-    elif view.description:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": clip(escape(view.description), 3000)},
-            }
-        )
+    elif view.description and not repeats_an_argument(view):
+        text = escape(clip(view.description, DESCRIPTION_SHOWN))  # the rest: Show all
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     if (said := reasoning_block(view.reasoning)) is not None:
         blocks.append(said)
     blocks.extend(context_blocks(view.context))

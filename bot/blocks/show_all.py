@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.format import escape, show_value
-from bot.blocks.parts import ARGS_SHOWN, MANY_ARGS
+from bot.blocks.parts import ARGS_SHOWN, FIELD_SHOWN, MANY_ARGS
 from bot.blocks.reasoning import LABEL, is_long
 from bot.blocks.view import RequestView
 
-FIELD_LIMIT = 900  # what a request message shows of one value (bot.blocks.parts)
+FIELD_LIMIT = FIELD_SHOWN  # what a request message shows of one value
+DESCRIPTION_SHOWN = 500  # what it shows of the description (a phone screen holds ~1,000)
 CHUNK = 2900
 MAX_MODAL_BLOCKS = 100
 WHOLE = 10**9
@@ -30,7 +31,7 @@ def _cut(value: Any, limit: int = FIELD_LIMIT) -> bool:
 
 def is_cut(view: RequestView) -> bool:
     """Whether the message cannot show some value whole."""
-    if len(view.title) > 150 or len(escape(view.description or "")) > 3000:
+    if len(view.title) > 150 or len(view.description or "") > DESCRIPTION_SHOWN:
         return True
     if is_long(view.reasoning):
         return True
@@ -46,6 +47,16 @@ def most_args(view: RequestView) -> int:
     """The most arguments of a waiting action that shows only its first several (or 0)."""
     counts = [len(a.args) for a in view.actions if a.pending and len(a.args) > MANY_ARGS]
     return max(counts, default=0)
+
+
+def repeats_an_argument(view: RequestView) -> bool:
+    """The description holds a long argument's text (or is held by it), as when an email's
+    body is both: the message then shows it once, as the argument."""
+    said = (view.description or "").strip()
+    if len(said) < 200:
+        return False
+    texts = [v.strip() for a in view.actions for v in a.args.values() if isinstance(v, str)]
+    return any(len(t) >= 200 and (t in said or said in t) for t in texts)
 
 
 def show_all_block(view: RequestView) -> dict[str, Any] | None:
