@@ -24,6 +24,7 @@ from bot.blocks.fields_schema import schema_errors
 from bot.blocks.format import escape
 from bot.blocks.version import encode_ref
 from bot.errors import InvalidEdit
+from graphs.adapters.common import humanize
 from graphs.models import Action
 
 CALLBACK_ID = "edit_submit"
@@ -45,7 +46,7 @@ def build_edit_modal(
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "private_metadata": encode_ref(approval_id, round_, action.args),
-        "title": plain(title or action.name or "Edit", 24),
+        "title": plain(title or f"Edit · {humanize(action.name)}", 24),
         "close": plain("Cancel", 24),
         "blocks": [_context(action, inputs=bool(inputs), too_large=specs is None), *inputs],
     }

@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 from bot.blocks.fields_io import plain, truncate
 from bot.blocks.format import escape
+from bot.blocks.values import key_args
 from bot.blocks.version import encode_ref
+from graphs.adapters.common import humanize
 from graphs.models import Action
 
 REASON_BLOCK_ID = "reason"
@@ -36,8 +38,10 @@ def build_reason_modal(
     ``private_metadata`` names the approval at the version shown (``round_``, its args)."""
     spec = _KINDS[kind]
     verb = "Rejecting" if kind == "reject" else "Answering instead of running"
-    name = escape(action.name).replace("`", "'")
-    context = {"type": "mrkdwn", "text": truncate(f"{verb} `{name}`.", 3000)}
+    said = f"{verb} *{escape(humanize(action.name))}*"
+    if args := key_args(action, action.args):
+        said += f": {args}"  # which payment, which email: its key arguments
+    context = {"type": "mrkdwn", "text": truncate(said, 3000)}
     element = {
         "type": "plain_text_input",
         "action_id": REASON_ACTION_ID,
@@ -55,7 +59,7 @@ def build_reason_modal(
         "type": "modal",
         "callback_id": spec["callback_id"],
         "private_metadata": encode_ref(approval_id, round_, action.args),
-        "title": plain(spec["title"], 24),
+        "title": plain(f"{spec['title']} · {humanize(action.name)}", 24),
         "submit": plain(spec["submit"], 24),
         "close": plain("Cancel", 24),
         "blocks": [{"type": "context", "elements": [context]}, field],

@@ -90,7 +90,7 @@ def _pieces(view: RequestView) -> list[str]:
     for name, value in view.context.items():
         pieces.append(f"*{escape(name)}* _(context)_\n{show_value(value, limit=WHOLE)}")
     for action in view.actions:
-        if len(view.actions) > 1 or action.action.description:
+        if len(view.actions) > 1 or action.action.description or len(action.action.name) > 200:
             head = f"*{escape(action.action.name)}*"
             pieces.append(f"{head}\n{escape(action.action.description or '')}")
         for name, value in action.args.items():

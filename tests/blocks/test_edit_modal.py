@@ -204,7 +204,7 @@ def test_long_names_unicode_and_title() -> None:
     args = {long_a: 1, long_b: "x", "金额 💸": 12.5, "שלום": "مرحبا 你好 🎉", "": "empty name"}
     action = Action(name="a_rather_long_tool_name_for_payments", args=args)
     view = build_edit_modal(approval_id=3, action=action)
-    assert view["title"]["text"] == "a_rather_long_tool_name…"
+    assert view["title"]["text"] == "Edit · A rather long to…"  # the action, humanized
     assert len({b["block_id"] for b in view["blocks"]}) == len(args) + 1
     assert same_json(round_trip(action), args)
     titled = build_edit_modal(approval_id=3, action=action, title="Pay 💸")

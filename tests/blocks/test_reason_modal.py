@@ -60,3 +60,16 @@ def test_parse_reason(value: str | None, expected: str | None) -> None:
 
 def test_parse_reason_without_the_block() -> None:
     assert parse_reason({}) is None
+
+
+def test_the_reject_modal_names_the_action_and_its_key_arguments() -> None:
+    schema = {"type": "object", "properties": {"amount": {"type": "number",
+                                                          "title": "Amount (USD)"}}}
+    pay = Action(name="pay", args={"amount": 2500.0, "recipient": "a<b>", "memo": "m",
+                                   "extra": 1}, args_schema=schema)
+    view = build_reason_modal(approval_id=9, kind="reject", action=pay)
+    View(**view).validate_json()
+    assert view["title"]["text"] == "Reject · Pay"
+    said = view["blocks"][0]["elements"][0]["text"]
+    assert said == ("Rejecting *Pay*: *Amount (USD)* `2,500.00` · *Recipient* a&lt;b&gt; · "
+                    "*Memo* m · +1 more")
