@@ -79,7 +79,7 @@ def test_batch_has_a_section_and_buttons_per_action() -> None:
     check_valid(blocks)
     assert button_ids(blocks) == [101, 102, 103]
     heads = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
-    assert [h.split("\n")[0] for h in heads[1:]] == ["*1. tool_1*", "*2. tool_2*", "*3. tool_3*"]
+    assert [h.split("\n")[0] for h in heads[1:]] == ["*1. Tool 1*", "*2. Tool 2*", "*3. Tool 3*"]
     assert all("⏳ Waiting for anyone in the channel" in h for h in heads[1:])
 
 

@@ -68,6 +68,16 @@ async def test_who_must_act_is_named_and_the_clicker_is_not(harness: Harness) ->
 
     (refusal,) = await eventually(refused)
     assert "from someone else (<@UCAROL> or <@UDAVE>)" in refusal
+    for user in ("UALICE", "UEVE"):  # the requester, and someone the policy does not name
+        assert (await harness.click("approve", approval_id, user=user))[0] == 200
+
+    async def others() -> list[str]:
+        return [e["text"] for e in harness.fake.of("chat.postEphemeral")
+                if e["user"] in ("UALICE", "UEVE")]
+
+    told = await eventually(lambda: _at_least(others, 2))
+    assert "someone else must approve it: <@UCAROL> or <@UDAVE>." in told[0]
+    assert "it can be decided by <@UCAROL> or <@UDAVE>." in told[1]
 
     assert (await harness.click("approve", approval_id, user="UCAROL"))[0] == 200
     await harness.wait_done(started.thread_id)
@@ -80,6 +90,11 @@ async def test_who_must_act_is_named_and_the_clicker_is_not(harness: Harness) ->
     (finished,) = await replies(harness, "Run finished")
     assert "*paid*" in finished["text"]
     assert "✅ *Pay* ran: *Amount (USD)* `2,500.00` · *Recipient* acme" in finished["text"]
+
+
+async def _at_least(found: Any, n: int) -> list[str]:
+    texts: list[str] = await found()
+    return texts if len(texts) >= n else []
 
 
 def _filled(view: dict[str, Any], **changes: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from bot.blocks.parts import (
 from bot.blocks.reasoning import reasoning_block
 from bot.blocks.show_all import DESCRIPTION_SHOWN, repeats_an_argument, show_all_block
 from bot.blocks.view import ActionView, RequestView
+from graphs.adapters.common import humanize
 
 
 def _action_blocks(
@@ -28,7 +29,7 @@ def _action_blocks(
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if numbered is not None:
-        head = f"*{numbered}. {escape(view.action.name)}*"
+        head = f"*{numbered}. {escape(humanize(view.action.name))}*"
         if view.action.description:
             head += f"\n{clip(escape(view.action.description), 2500)}"
         if view.pending and not view.approvals:  # one block less per call of a batch
@@ -78,9 +79,8 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     everything = approve_all_block(view)
     if everything is not None:  # apart from the last call's buttons, so no mis-tap
         tail += [{"type": "divider"}, context("*Every call at once:*"), everything]
-    meta = f"{_requester(view)} · graph `{escape(view.graph)}`"
-    if not many:
-        meta += f" · action `{escape(view.actions[0].action.name)}`"
+    names = ", ".join(f"`{escape(a.action.name)}`" for a in view.actions[:10])
+    meta = f"{_requester(view)} · {escape(humanize(view.graph))} · {names}"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
     if view.deciders and view.pending:

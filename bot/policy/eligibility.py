@@ -110,13 +110,13 @@ def check_can_decide(
     if is_requester and decision in _APPROVING and not policy.allow_self_approval:
         raise NotAllowed(
             "You requested this, so someone else must approve it: "
-            f"{describe_approvers(policy, exclude=[user])}. "
+            f"{describe_approvers(policy, exclude=[user, *already_approved_by])}. "
             "You can still reject it to withdraw the request."
         )
     if eligible_users is not None and user not in eligible_users:
         raise NotAllowed(
             f"You are not an approver for this request; it can be decided by "
-            f"{describe_approvers(policy, exclude=[requester])}."
+            f"{describe_approvers(policy, exclude=[requester, *already_approved_by])}."
         )
     if decision in _APPROVING and user in already_approved_by:
         remaining = max(policy.required_approvals - len(set(already_approved_by)), 1)
