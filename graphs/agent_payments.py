@@ -33,7 +33,8 @@ def ledger(thread_id: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def _record(context: dict[str, Any], tool: str, args: dict[str, Any]) -> None:
+def record(context: dict[str, Any], tool: str, args: dict[str, Any]) -> None:
+    """Append one execution to the run's ledger, with the decision's idempotency key."""
     LEDGER_DIR.mkdir(parents=True, exist_ok=True)
     entry = {"tool": tool, "args": args, "decision_id": context.get("decision_id")}
     with (LEDGER_DIR / f"{context['thread_id']}.jsonl").open("a") as out:
@@ -46,7 +47,7 @@ async def pay(
 ) -> str:
     """Pay ``amount`` dollars to ``recipient`` for ``invoice``."""
     args = {"amount": amount, "recipient": recipient, "invoice": invoice}
-    await asyncio.to_thread(_record, ctx.context, "pay", args)
+    await asyncio.to_thread(record, ctx.context, "pay", args)
     return f"Paid ${amount:,.2f} to {recipient} for invoice {invoice}."
 
 
@@ -58,7 +59,7 @@ async def _outside(ctx: RunContextWrapper[Any], params: dict[str, Any], call_id:
 @function_tool(needs_approval=_outside)
 async def send_receipt(ctx: RunContextWrapper[dict[str, Any]], to: str, text: str) -> str:
     """Email a payment receipt."""
-    await asyncio.to_thread(_record, ctx.context, "send_receipt", {"to": to, "text": text})
+    await asyncio.to_thread(record, ctx.context, "send_receipt", {"to": to, "text": text})
     return f"Receipt sent to {to}."
 
 
