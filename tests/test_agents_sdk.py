@@ -20,6 +20,7 @@ from support.harness import Harness, eventually, reason_values
 AGENT = "payments_agent"
 TWO_CALLS = "Pay Acme $4,200 for invoice 88 and send the receipt to ap@acme.test"
 ONE_CALL = "Pay Acme $4,200 for invoice 88"
+TOKEN = "api-secret"
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +36,8 @@ def settings_overrides(tmp_path: Path, request: pytest.FixtureRequest) -> dict[s
     path = tmp_path / "policy.toml"
     path.write_text(marker.args[0] if marker else "[defaults]\n")
     graphs = f"{TEST_GRAPHS},{AGENT}=graphs.agent_payments:agent"
-    return {"approvals_graphs": graphs, "approvals_policy": str(path)}
+    return {"approvals_graphs": graphs, "approvals_policy": str(path),
+            "approvals_api_token": TOKEN}
 
 
 def requests_posted(harness: Harness) -> list[dict[str, Any]]:
@@ -235,3 +237,46 @@ async def test_a_double_click_runs_the_call_once(harness: Harness) -> None:
     rows = await harness.rows("SELECT count(*) AS n FROM agent_states WHERE thread_id = %s",
                               started.thread_id)
     assert rows[0]["n"] == 2  # the stop, then the finish: one resume
+
+
+async def test_post_api_runs_starts_an_agent_with_plain_text(harness: Harness) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    body = {"graph": AGENT, "input": ONE_CALL, "requested_by": "UREQ"}
+    async with harness.http.post(
+        f"{harness.base_url}/api/runs", json=body, headers=headers
+    ) as resp:
+        assert resp.status == 201
+        answer = await resp.json()
+    assert answer["status"] == "waiting" and len(answer["requests"]) == 1
+    (approval_id,) = await harness.approval_ids(answer["thread_id"])
+    assert (await harness.click("approve", approval_id, user="UALICE"))[0] == 200
+    await harness.wait_done(answer["thread_id"])
+    assert [e["tool"] for e in ledger(answer["thread_id"])] == ["pay"]
+    # Text is an agent's input; a graph that cannot take it leaves no run behind.
+    body = {"graph": "payments", "input": "pay acme"}
+    async with harness.http.post(
+        f"{harness.base_url}/api/runs", json=body, headers=headers
+    ) as resp:
+        assert resp.status == 422
+    assert len(await harness.rows("SELECT 1 FROM runs")) == 1
+
+
+def test_the_bot_runs_without_the_sdk_installed(repo_root: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['agents'] = None\n"  # what `import agents` finds uninstalled
+        "import bot.server, bot.runtime, bot.cli\n"
+        "from graphs.registry import GraphRegistry\n"
+        "from graphs.agents_sdk import AgentsRunner\n"
+        "graphs = GraphRegistry()\n"
+        "runner = AgentsRunner(graphs, None)\n"
+        "assert not any(runner.has(name) for name in graphs.names())\n"
+        "assert graphs.build('payments', __import__('langgraph.checkpoint.memory', "
+        "fromlist=['x']).InMemorySaver()) is not None\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=repo_root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -13,7 +13,7 @@ from graphs.agent_payments import ledger
 from support.config import TEST_GRAPHS
 from support.fake_slack import FakeSlack
 from support.harness import eventually
-from support.procs import engine, procs
+from support.procs import bot_env, engine, procs, run_cli
 
 GRAPHS = (f"{TEST_GRAPHS},payments_agent=graphs.agent_payments:agent,"
           "slow_agent=support.agents:slow_agent")
@@ -97,3 +97,22 @@ async def test_sigkill_mid_resume_is_finished_once_by_a_restarted_process(
                                      "AND event = 'resume_started' ORDER BY id", thread_id)
         keys = {a["detail"]["decision_id"] for a in attempts}
         assert len(attempts) == 2 and keys == {entry["decision_id"]}
+
+
+async def test_cli_runs_an_agent_with_plain_text_input(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    env = bot_env(database_url, fake_slack, **ENV)
+    code, out, err = await run_cli(
+        "run", "payments_agent", "--input", "Pay Acme $4,200 for invoice 88", env=env
+    )
+    assert code == 0, err
+    thread_id = out.strip()
+    (post,) = [p for p in fake_slack.of("chat.postMessage") if p.get("blocks")]
+    assert "Payments" in str(post["blocks"]) and "Acme" in str(post["blocks"])
+    async with engine(database_url, fake_slack, approvals_graphs=GRAPHS) as deps:
+        assert await _status(deps, thread_id) == "waiting"
+        rows = await _rows(deps, "SELECT pending FROM agent_states WHERE thread_id = %s",
+                           thread_id)
+    assert [i["tool"] for i in rows[0]["pending"]["items"]] == ["pay"]
+    assert ledger(thread_id) == []
