@@ -132,9 +132,12 @@ class AgentsRunner:
         context = {"thread_id": ref.thread_id, "decision_id": value.get("decision_id")}
         state = await RunState.from_json(agent, row["state"], context_override=context)
         expect = list(row["expect"] or [])
-        items = {call_id(i): i for i in state.get_interruptions()}
+        # A nested run (``Agent.as_tool()``) may reuse a call id: the agent and tool tell.
+        items = {_key(i.agent.name, i.tool_name, call_id(i)): i
+                 for i in state.get_interruptions()}
         for asked, decision in zip(row["pending"]["items"], value["decisions"], strict=True):
-            _apply(state, items[asked["call_id"]], decision, expect)
+            item = items[_key(asked["agent"], asked["tool"], asked["call_id"])]
+            _apply(state, item, decision, expect)
         result = await Runner.run(agent, state)
         await self._settle(ref, agent, result, expect=expect)
 
@@ -168,6 +171,10 @@ class AgentsRunner:
             ref.thread_id, state=result.to_state().to_json(), pending=None,
             final_output=_jsonable(result.final_output), expect=[], notes=notes,
         )
+
+
+def _key(agent: Any, tool: Any, call: Any) -> tuple[str, str, str]:
+    return (str(agent), str(tool), str(call))
 
 
 def _apply(state: Any, item: Any, decision: dict[str, Any], expect: list[Any]) -> None:

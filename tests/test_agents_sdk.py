@@ -35,7 +35,8 @@ def settings_overrides(tmp_path: Path, request: pytest.FixtureRequest) -> dict[s
     marker = request.node.get_closest_marker("policy")
     path = tmp_path / "policy.toml"
     path.write_text(marker.args[0] if marker else "[defaults]\n")
-    graphs = f"{TEST_GRAPHS},{AGENT}=graphs.agent_payments:agent"
+    graphs = (f"{TEST_GRAPHS},{AGENT}=graphs.agent_payments:agent,"
+              "nested_agent=support.agents:nested_agent")
     return {"approvals_graphs": graphs, "approvals_policy": str(path),
             "approvals_api_token": TOKEN}
 
@@ -280,3 +281,17 @@ def test_the_bot_runs_without_the_sdk_installed(repo_root: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], cwd=repo_root, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+async def test_a_call_inside_an_agent_tool_is_asked_and_resumed_on_the_outer_run(
+    harness: Harness,
+) -> None:
+    started = await harness.start("nested_agent", ONE_CALL)
+    (post,) = requests_posted(harness)
+    assert "Payments" in str(post["blocks"])
+    (approval_id,) = await harness.approval_ids(started.thread_id)
+    assert (await harness.click("approve", approval_id, user="UALICE"))[0] == 200
+    await harness.wait_done(started.thread_id)
+    assert [e["args"]["amount"] for e in ledger(started.thread_id)] == [4200.0]
+    final = (await outcome(harness, started.thread_id))["final_output"]
+    assert final == "Delegated: Done. Paid $4,200.00 to Acme for invoice 88."

@@ -1,4 +1,5 @@
-"""An Agents SDK agent for fault tests: its payment takes a while before it records."""
+"""Agents SDK agents for tests: a payment that takes a while before it records, and an
+outer agent that reaches the example's ``Payments`` agent through ``Agent.as_tool()``."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import asyncio
 from typing import Any
 
 from agents import Agent, RunContextWrapper, function_tool
+from agents.items import ModelResponse
+from agents.models.interface import Model
+from agents.testing import assistant_message, function_call
+from agents.usage import Usage
 
-from graphs.agent_payments import record
+from graphs.agent_payments import payments, record
 from graphs.agents_model import ScriptedAgentModel
 
 SLOW_S = 3.0
@@ -26,4 +31,32 @@ async def pay(
 
 slow_agent = Agent(
     name="Payments", instructions="Pay the invoice.", tools=[pay], model=ScriptedAgentModel()
+)
+
+
+class _Delegating(Model):
+    """An outer agent's model: it hands the request to its one agent tool, then reports."""
+
+    async def get_response(
+        self, system_instructions: Any, input: Any, model_settings: Any, tools: Any,
+        output_schema: Any, handoffs: Any, tracing: Any, **kwargs: Any,
+    ) -> ModelResponse:
+        items = input if isinstance(input, list) else [{"role": "user", "content": input}]
+        task = next(str(i.get("content")) for i in items if i.get("role") == "user")
+        outputs = [str(i.get("output")) for i in items if i.get("type") == "function_call_output"]
+        if not outputs:
+            call = function_call("payments_desk", {"input": task}, call_id="outer_1")
+            return ModelResponse(output=[call], usage=Usage(), response_id=None)
+        text = assistant_message("Delegated: " + outputs[-1])
+        return ModelResponse(output=[text], usage=Usage(), response_id=None)
+
+    def stream_response(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+
+nested_agent = Agent(
+    name="Delegator",
+    instructions="Use the payments desk.",
+    tools=[payments.as_tool(tool_name="payments_desk", tool_description="Pays invoices.")],
+    model=_Delegating(),
 )
