@@ -295,3 +295,35 @@ async def test_a_call_inside_an_agent_tool_is_asked_and_resumed_on_the_outer_run
     assert [e["args"]["amount"] for e in ledger(started.thread_id)] == [4200.0]
     final = (await outcome(harness, started.thread_id))["final_output"]
     assert final == "Delegated: Done. Paid $4,200.00 to Acme for invoice 88."
+
+
+README_POLICY = """
+[[graphs.payments_agent.actions.pay.rules]]
+when = "amount > 10000.0"
+required_approvals = 2
+"""
+
+
+@pytest.mark.policy(README_POLICY)
+async def test_the_rule_on_a_tools_arguments_decides_who_must_sign(harness: Harness) -> None:
+    small = await harness.start(AGENT, ONE_CALL)
+    big = await harness.start(
+        AGENT, "Pay Acme $12,000 for invoice 90 and send the receipt to ap@acme.test"
+    )
+    policies = await harness.rows(
+        "SELECT thread_id, policy FROM requests WHERE thread_id = ANY(%s)",
+        [small.thread_id, big.thread_id],
+    )
+    needed = {r["thread_id"]: r["policy"]["required_approvals"] for r in policies}
+    assert needed == {small.thread_id: 1, big.thread_id: 2}
+    pay_id, receipt_id = await harness.approval_ids(big.thread_id)
+    assert (await harness.click("approve", pay_id, user="UALICE"))[0] == 200
+    await eventually(lambda: _votes(harness, 1))
+    assert (await harness.click("approve", receipt_id, user="UALICE"))[0] == 200
+    await eventually(lambda: _votes(harness, 2))
+    assert await harness.run_status(big.thread_id) == "waiting"
+    assert ledger(big.thread_id) == []
+    for approval_id in (pay_id, receipt_id):
+        assert (await harness.click("approve", approval_id, user="UBOB"))[0] == 200
+    await harness.wait_done(big.thread_id)
+    assert [e["tool"] for e in ledger(big.thread_id)] == ["pay", "send_receipt"]
