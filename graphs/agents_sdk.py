@@ -41,13 +41,14 @@ class StateStore(Protocol):
         self,
         thread_id: str,
         *,
+        version: int,
         state: dict[str, Any],
         pending: Any,
         final_output: Any,
         expect: list[dict[str, Any]],
         notes: list[dict[str, Any]],
-    ) -> int:
-        """Store the next version under the run's fence; returns it."""
+    ) -> None:
+        """Store ``version`` once, under the run's fence."""
         ...
 
 
@@ -110,7 +111,7 @@ class AgentsRunner:
         text = input if isinstance(input, str | list) else json.dumps(input)
         context = {"thread_id": ref.thread_id, "decision_id": None}
         result = await Runner.run(agent, text, context=context)
-        await self._settle(ref, agent, result, expect=[])
+        await self._settle(ref, agent, result, version=1, expect=[])
 
     async def snapshot(self, ref: RunRef) -> Snapshot:
         """The latest stored version: its items to decide, or the run's final output."""
@@ -125,7 +126,8 @@ class AgentsRunner:
         """Restore the version ``interrupt_id`` names, apply each decision, run on."""
         from agents import Runner, RunState
 
-        row = await self.store.version(ref.thread_id, int(interrupt_id.removeprefix("v")))
+        version = int(interrupt_id.removeprefix("v"))
+        row = await self.store.version(ref.thread_id, version)
         if row is None or not row["pending"]:
             raise LookupError(f"run {ref.thread_id} has no pending version {interrupt_id}")
         agent = self._agent(ref.graph)
@@ -139,14 +141,17 @@ class AgentsRunner:
             item = items[_key(asked["agent"], asked["tool"], asked["call_id"])]
             _apply(state, item, decision, expect)
         result = await Runner.run(agent, state)
-        await self._settle(ref, agent, result, expect=expect)
+        await self._settle(ref, agent, result, version=version + 1, expect=expect)
 
     async def proceed(self, ref: RunRef) -> None:
         """Nothing to do: a version is stored only once reached, so a resume cut short
         is applied again to the version it was made on."""
 
-    async def _settle(self, ref: RunRef, agent: Any, result: Any, *, expect: list[Any]) -> None:
-        """Store where the run stopped; calls re-issued exactly as edited run on at once."""
+    async def _settle(
+        self, ref: RunRef, agent: Any, result: Any, *, version: int, expect: list[Any]
+    ) -> None:
+        """Store where the run stopped as ``version``; calls re-issued exactly as edited
+        run on at once."""
         from agents import Runner
 
         notes: list[dict[str, Any]] = []
@@ -162,13 +167,14 @@ class AgentsRunner:
                     asking.append(item)
             if asking:
                 await self.store.save(
-                    ref.thread_id, state=state.to_json(), pending=_payload(result, asking),
-                    final_output=None, expect=expect, notes=notes,
+                    ref.thread_id, version=version, state=state.to_json(),
+                    pending=_payload(result, asking), final_output=None, expect=expect,
+                    notes=notes,
                 )
                 return
             result = await Runner.run(agent, state)
         await self.store.save(
-            ref.thread_id, state=result.to_state().to_json(), pending=None,
+            ref.thread_id, version=version, state=result.to_state().to_json(), pending=None,
             final_output=_jsonable(result.final_output), expect=[], notes=notes,
         )
 

@@ -7,6 +7,8 @@ never add a version (the same rule as the fenced checkpointer).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import psycopg
@@ -15,9 +17,11 @@ from psycopg.types.json import Jsonb
 from persistence import audit
 from persistence.leases import CURRENT_FENCE, hold_fence, lost_fence
 from persistence.pipelines import one_sync
-from persistence.pool import Pool
+from persistence.pool import DB_DOWN, Pool
 
+log = logging.getLogger(__name__)
 Row = dict[str, Any]
+WRITE_RETRY_S = 20.0  # as for a fenced checkpoint write: well under a lease
 
 SELECT_LATEST_STATE = """
 SELECT thread_id, version, state, pending, final_output, expect FROM agent_states
@@ -27,11 +31,12 @@ SELECT_STATE_VERSION = """
 SELECT thread_id, version, state, pending, final_output, expect FROM agent_states
 WHERE thread_id = %s AND version = %s
 """
-# The next version of the run; two writers of one version collide on the primary key.
+# A version is written once: a retry of a write that did commit (its answer was lost
+# to an outage) finds it there and changes nothing.
 INSERT_STATE = """
 INSERT INTO agent_states (thread_id, version, state, pending, final_output, expect)
-SELECT %s, coalesce(max(version), 0) + 1, %s, %s, %s, %s FROM agent_states
-WHERE thread_id = %s
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT (thread_id, version) DO NOTHING
 RETURNING version
 """
 
@@ -59,36 +64,52 @@ class AgentStates:
         self,
         thread_id: str,
         *,
+        version: int,
         state: dict[str, Any],
         pending: Any,
         final_output: Any,
         expect: list[dict[str, Any]],
         notes: list[dict[str, Any]],
-    ) -> int:
-        """Store the run's next version (fenced by the lease this task holds on it) and
+    ) -> None:
+        """Store ``version`` of the run (fenced by the lease this task holds on it) and
         audit, in the same transaction, each call approved by an earlier edit (``notes``).
-        Returns the new version; raises ``FenceLost`` when the lease was taken over."""
+
+        Rides out a database outage for up to :data:`WRITE_RETRY_S`; raises ``FenceLost``
+        when the lease was taken over.
+        """
+        params = (thread_id, version, Jsonb(state), _json(pending), _json(final_output),
+                  Jsonb(expect))
+        loop = asyncio.get_running_loop()
+        deadline, delay = loop.time() + WRITE_RETRY_S, 0.2
+        while True:
+            try:
+                return await self._write(thread_id, params, notes)
+            except DB_DOWN as exc:
+                if loop.time() + delay > deadline:
+                    raise
+                log.warning("storing run %s failed, retrying in %.1fs: %s", thread_id, delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def _write(
+        self, thread_id: str, params: tuple[Any, ...], notes: list[dict[str, Any]]
+    ) -> None:
         fence = CURRENT_FENCE.get()
         fence = fence if fence is not None and fence.thread_id == thread_id else None
-        params = (thread_id, Jsonb(state), _json(pending), _json(final_output), Jsonb(expect),
-                  thread_id)
         async with self.pool.connection() as conn:
             try:
                 async with one_sync(conn):
                     if fence is not None:
-                        fence.latest = None
                         await hold_fence(conn.cursor(), fence)
                     cur = await conn.execute(INSERT_STATE, params)
-                    row = await cur.fetchone()
-                    for note in notes:
-                        await _audit_note(conn, thread_id, note)
+                    if await cur.fetchone() is not None:  # not written before
+                        for note in notes:
+                            await _audit_note(conn, thread_id, note)
             except psycopg.Error as exc:
                 lost = lost_fence(exc, fence) if fence is not None else None
                 if lost is None:
                     raise
                 raise lost from exc
-        assert row is not None
-        return int(row["version"])
 
 
 async def _audit_note(conn: Any, thread_id: str, note: dict[str, Any]) -> None:
