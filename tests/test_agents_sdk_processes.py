@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.engine.flow import start_run
 from graphs.agent_payments import ledger
 
+from support.agents import started
 from support.config import TEST_GRAPHS
 from support.fake_slack import FakeSlack
 from support.harness import eventually
@@ -72,13 +78,10 @@ async def test_sigkill_mid_resume_is_finished_once_by_a_restarted_process(
         thread_id, approval_id = await _start(deps, "slow_agent")
         assert await group.click(first, "approve", approval_id, user="UALICE") == 200
 
-        async def resuming() -> bool:
-            rows = await _rows(deps, "SELECT 1 FROM audit_log WHERE thread_id = %s "
-                                     "AND event = 'resume_started'", thread_id)
-            return bool(rows)
+        async def paying() -> bool:
+            return started(thread_id).exists()
 
-        await eventually(resuming)
-        await asyncio.sleep(0.3)  # the tool is running: it sleeps before it records
+        await eventually(paying)  # the tool is running: it sleeps before it records
         assert await group.stop(first, signal.SIGKILL) == -signal.SIGKILL
         assert ledger(thread_id) == []
         assert await _status(deps, thread_id) != "done"
@@ -116,3 +119,61 @@ async def test_cli_runs_an_agent_with_plain_text_input(
                            thread_id)
     assert [i["tool"] for i in rows[0]["pending"]["items"]] == ["pay"]
     assert ledger(thread_id) == []
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[Any]:
+    """A private embedded server this test may stop and start without hurting others."""
+    import pgserver
+
+    data_dir = tempfile.mkdtemp(prefix="approvals-agents-pg-")  # postgres runs unprivileged
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    yield server
+    server.cleanup()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _pg_stop(server: Any) -> None:
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user,
+           timeout=30)
+
+
+async def test_a_postgres_restart_while_the_tool_runs_ends_in_one_resume(
+    own_postgres: Any, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    url = own_postgres.get_uri()
+    async with procs(url, fake_slack, tmp_path) as group:
+        served = await group.serve(**ENV)
+        async with engine(url, fake_slack, approvals_graphs=GRAPHS) as deps:
+            thread_id, approval_id = await _start(deps, "slow_agent")
+            assert await group.click(served, "approve", approval_id, user="UALICE") == 200
+
+
+            async def paying() -> bool:
+                return started(thread_id).exists()
+
+            await eventually(paying)
+        await asyncio.to_thread(_pg_stop, own_postgres)
+        try:
+            # The tool finishes while Postgres is down: storing its run has to wait.
+            await eventually(lambda: _ledger_of(thread_id), timeout=30)
+        finally:
+            await asyncio.to_thread(own_postgres.ensure_postgres_running)
+        async with engine(url, fake_slack, approvals_graphs=GRAPHS) as deps:
+
+            async def done() -> bool:
+                return await _status(deps, thread_id) == "done"
+
+            await eventually(done, timeout=40)
+            attempts = await _rows(deps, "SELECT 1 FROM audit_log WHERE thread_id = %s "
+                                         "AND event = 'resume_started'", thread_id)
+            assert len(attempts) == 1
+        assert len(ledger(thread_id)) == 1
+        assert served.proc.returncode is None, served.output()
+        assert f"storing run {thread_id} failed, retrying" in served.output()
+
+
+async def _ledger_of(thread_id: str) -> list[dict[str, Any]]:
+    return ledger(thread_id)

@@ -4,6 +4,7 @@ outer agent that reaches the example's ``Payments`` agent through ``Agent.as_too
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from agents import Agent, RunContextWrapper, function_tool
@@ -12,10 +13,16 @@ from agents.models.interface import Model
 from agents.testing import assistant_message, function_call
 from agents.usage import Usage
 
-from graphs.agent_payments import payments, record
+from graphs.agent_payments import LEDGER_DIR, payments, record
 from graphs.agents_model import ScriptedAgentModel
 
 SLOW_S = 3.0
+
+
+def started(thread_id: str) -> Path:
+    """A file the slow payment creates when it begins (before it records anything)."""
+    LEDGER_DIR.mkdir(parents=True, exist_ok=True)
+    return LEDGER_DIR / f"{thread_id}.started"
 
 
 @function_tool(needs_approval=True)
@@ -23,6 +30,7 @@ async def pay(
     ctx: RunContextWrapper[dict[str, Any]], amount: float, recipient: str, invoice: str
 ) -> str:
     """Pay ``amount`` dollars to ``recipient`` for ``invoice``, slowly."""
+    await asyncio.to_thread(started(ctx.context["thread_id"]).touch)
     await asyncio.sleep(SLOW_S)
     args = {"amount": amount, "recipient": recipient, "invoice": invoice}
     await asyncio.to_thread(record, ctx.context, "pay", args)
