@@ -80,7 +80,7 @@ async def test_a_different_reissued_call_is_a_new_request_and_old_clicks_are_sta
     # A click on the first request, made on the message as it was: refused, nothing runs.
     assert (await harness.click("approve", first, user="UBOB", value=old_value))[0] == 200
     told = await eventually(lambda: ephemerals(harness))
-    assert "already" in told[-1]["text"] or "changed" in told[-1]["text"], told[-1]
+    assert "already edited by <@UALICE>" in told[-1]["text"], told[-1]
     assert ledger(started.thread_id) == []
     assert await harness.run_status(started.thread_id) == "waiting"
 
