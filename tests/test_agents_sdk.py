@@ -58,7 +58,8 @@ async def test_two_calls_after_a_handoff_form_one_batch_and_run_once_approved(
     await harness.wait_done(started.thread_id)
 
     (key,) = await decision_ids(harness, started.thread_id)
-    assert ledger(started.thread_id) == [
+    # The SDK runs the approved calls of one turn concurrently: either may record first.
+    assert sorted(ledger(started.thread_id), key=lambda e: e["tool"]) == [
         {"tool": "pay", "args": {"amount": 4200.0, "recipient": "Acme", "invoice": "88"},
          "decision_id": key},
         {"tool": "send_receipt",

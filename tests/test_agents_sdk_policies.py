@@ -113,4 +113,4 @@ async def test_the_rule_on_a_tools_arguments_decides_who_must_sign(harness: Harn
     for approval_id in (pay_id, receipt_id):
         assert (await harness.click("approve", approval_id, user="UBOB"))[0] == 200
     await harness.wait_done(big.thread_id)
-    assert [e["tool"] for e in ledger(big.thread_id)] == ["pay", "send_receipt"]
+    assert sorted(e["tool"] for e in ledger(big.thread_id)) == ["pay", "send_receipt"]
