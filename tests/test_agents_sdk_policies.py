@@ -98,19 +98,21 @@ async def test_the_rule_on_a_tools_arguments_decides_who_must_sign(harness: Harn
         AGENT, "Pay Acme $12,000 for invoice 90 and send the receipt to ap@acme.test"
     )
     policies = await harness.rows(
-        "SELECT thread_id, policy FROM requests WHERE thread_id = ANY(%s)",
-        [small.thread_id, big.thread_id],
+        "SELECT r.thread_id, a.policy FROM approvals a JOIN requests r ON r.id = a.request_id "
+        "WHERE r.thread_id = ANY(%s) ORDER BY a.id", [small.thread_id, big.thread_id],
     )
-    needed = {r["thread_id"]: r["policy"]["required_approvals"] for r in policies}
-    assert needed == {small.thread_id: 1, big.thread_id: 2}
+    needed = [(r["thread_id"], r["policy"]["required_approvals"]) for r in policies]
+    # each call by its own policy: the big payment needs two, its receipt one
+    assert needed == [(small.thread_id, 1), (big.thread_id, 2), (big.thread_id, 1)]
     pay_id, receipt_id = await harness.approval_ids(big.thread_id)
-    assert (await harness.click("approve", pay_id, user="UALICE"))[0] == 200
-    await eventually(lambda: votes(harness, 1))
-    assert (await harness.click("approve", receipt_id, user="UALICE"))[0] == 200
+    for approval_id in (pay_id, receipt_id):
+        assert (await harness.click("approve", approval_id, user="UALICE"))[0] == 200
     await eventually(lambda: votes(harness, 2))
+    statuses = await harness.rows("SELECT status FROM approvals WHERE id = ANY(%s) ORDER BY id",
+                                  [pay_id, receipt_id])
+    assert [r["status"] for r in statuses] == ["pending", "approved"]
     assert await harness.run_status(big.thread_id) == "waiting"
     assert ledger(big.thread_id) == []
-    for approval_id in (pay_id, receipt_id):
-        assert (await harness.click("approve", approval_id, user="UBOB"))[0] == 200
+    assert (await harness.click("approve", pay_id, user="UBOB"))[0] == 200
     await harness.wait_done(big.thread_id)
     assert sorted(e["tool"] for e in ledger(big.thread_id)) == ["pay", "send_receipt"]
