@@ -148,7 +148,7 @@ class AgentsRunner:
         is applied again to the version it was made on."""
 
     async def _settle(
-        self, ref: RunRef, agent: Any, result: Any, *, version: int, expect: list[Any]
+        self, ref: RunRef, agent: Any, result: Any, *, version: int, expect: list[dict[str, Any]]
     ) -> None:
         """Store where the run stopped as ``version``; calls re-issued exactly as edited
         run on at once."""
@@ -173,6 +173,7 @@ class AgentsRunner:
                 )
                 return
             result = await Runner.run(agent, state)
+        # Edits the model did not act on before it finished expire with the run.
         await self.store.save(
             ref.thread_id, version=version, state=result.to_state().to_json(), pending=None,
             final_output=_jsonable(result.final_output), expect=[], notes=notes,
@@ -183,30 +184,30 @@ def _key(agent: Any, tool: Any, call: Any) -> tuple[str, str, str]:
     return (str(agent), str(tool), str(call))
 
 
-def _apply(state: Any, item: Any, decision: dict[str, Any], expect: list[Any]) -> None:
+def _apply(state: Any, item: Any, decision: dict[str, Any], expect: list[dict[str, Any]]) -> None:
     kind = decision.get("type")
     if kind == "approve":
         state.approve(item)
     elif kind == "edit":
         tool, args = str(item.tool_name), decision.get("args")
         state.reject(item, rejection_message=edit_message(tool, args))
-        expect[:] = [e for e in expect if e.get("tool") != tool]
         expect.append({"tool": tool, "args": args, "by": decision.get("decided_by") or []})
     else:
         state.reject(item, rejection_message=decision.get("message") or None)
 
 
-def _expected(expect: list[Any], item: Any) -> dict[str, Any] | None:
-    """The next call of an edited tool is consumed: approved if exactly as edited."""
-    tool = str(item.tool_name)
-    waiting = next((e for e in expect if e.get("tool") == tool), None)
-    if waiting is None:
+def _expected(expect: list[dict[str, Any]], item: Any) -> dict[str, Any] | None:
+    """A call of an edited tool uses up one edit of it (the one it matches exactly, if
+    any): it is approved only when its arguments are exactly the edited ones."""
+    tool, args = str(item.tool_name), call_args(item)
+    waiting = [e for e in expect if e.get("tool") == tool]
+    if not waiting:
         return None
-    expect.remove(waiting)
-    args = call_args(item)
-    if args != waiting.get("args"):
+    match = next((e for e in waiting if e.get("args") == args), waiting[0])
+    expect.remove(match)
+    if args != match.get("args"):
         return None
-    return {"tool": tool, "args": args, "call_id": call_id(item), "by": waiting.get("by")}
+    return {"tool": tool, "args": args, "call_id": call_id(item), "by": match.get("by")}
 
 
 def _payload(result: Any, asking: list[Any]) -> dict[str, Any]:
