@@ -13,12 +13,13 @@ from graphs.agent_payments import ledger
 from support.agent_runs import (
     AGENT,
     ONE_CALL,
+    TWO_CALLS,
     agent_settings,
     ephemerals,
     outcome,
     votes,
 )
-from support.harness import Harness, eventually
+from support.harness import Harness, click_payload, eventually
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +64,23 @@ async def test_expiry_rejects_with_its_reason_and_runs_nothing(harness: Harness)
     final = (await outcome(harness, started.thread_id))["final_output"]
     assert final.startswith("Done. timed out after")
     assert "⏱ *Expired*" in str(harness.fake.of("chat.update")[-1]["blocks"])
+
+
+async def test_cancel_by_the_requester_rejects_both_calls_with_its_reason(
+    harness: Harness,
+) -> None:
+    started = await harness.start(AGENT, TWO_CALLS, requested_by="UREQ")
+    pay_id, _ = await harness.approval_ids(started.thread_id)
+    payload = click_payload("cancel", pay_id, user="UREQ")
+    action = payload["actions"][0]
+    action.pop("value", None)
+    action.update(type="overflow", selected_option={
+        "text": {"type": "plain_text", "text": "Cancel request"}, "value": str(pay_id)})
+    assert (await harness.send(payload))[0] == 200
+    await harness.wait_done(started.thread_id)
+    assert ledger(started.thread_id) == []
+    final = (await outcome(harness, started.thread_id))["final_output"]
+    assert final == "Done. cancelled by the requester | cancelled by the requester"
 
 
 async def test_a_double_click_runs_the_call_once(harness: Harness) -> None:
