@@ -15,7 +15,7 @@ import pytest
 from bot.engine.flow import start_run
 from graphs.agent_payments import ledger
 
-from support.agents import started
+from support.agents import gate, started
 from support.config import TEST_GRAPHS
 from support.fake_slack import FakeSlack
 from support.harness import eventually
@@ -148,8 +148,8 @@ async def test_a_postgres_restart_while_the_tool_runs_ends_in_one_resume(
         served = await group.serve(**ENV)
         async with engine(url, fake_slack, approvals_graphs=GRAPHS) as deps:
             thread_id, approval_id = await _start(deps, "slow_agent")
+            gate(thread_id, "hold").touch()  # the tool waits for "go" once it has begun
             assert await group.click(served, "approve", approval_id, user="UALICE") == 200
-
 
             async def paying() -> bool:
                 return started(thread_id).exists()
@@ -158,6 +158,7 @@ async def test_a_postgres_restart_while_the_tool_runs_ends_in_one_resume(
         await asyncio.to_thread(_pg_stop, own_postgres)
         try:
             # The tool finishes while Postgres is down: storing its run has to wait.
+            gate(thread_id, "go").touch()
             await eventually(lambda: _ledger_of(thread_id), timeout=30)
         finally:
             await asyncio.to_thread(own_postgres.ensure_postgres_running)

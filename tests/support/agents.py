@@ -19,10 +19,16 @@ from graphs.agents_model import ScriptedAgentModel
 SLOW_S = 3.0
 
 
-def started(thread_id: str) -> Path:
-    """A file the slow payment creates when it begins (before it records anything)."""
+def gate(thread_id: str, name: str) -> Path:
+    """A file of the run's slow payment: ``started`` it creates when it begins (before it
+    records anything); while ``hold`` exists it waits for ``go`` instead of sleeping."""
     LEDGER_DIR.mkdir(parents=True, exist_ok=True)
-    return LEDGER_DIR / f"{thread_id}.started"
+    return LEDGER_DIR / f"{thread_id}.{name}"
+
+
+def started(thread_id: str) -> Path:
+    """The file the slow payment creates when it begins."""
+    return gate(thread_id, "started")
 
 
 @function_tool(needs_approval=True)
@@ -30,8 +36,13 @@ async def pay(
     ctx: RunContextWrapper[dict[str, Any]], amount: float, recipient: str, invoice: str
 ) -> str:
     """Pay ``amount`` dollars to ``recipient`` for ``invoice``, slowly."""
-    await asyncio.to_thread(started(ctx.context["thread_id"]).touch)
-    await asyncio.sleep(SLOW_S)
+    thread_id = ctx.context["thread_id"]
+    await asyncio.to_thread(started(thread_id).touch)
+    if gate(thread_id, "hold").exists():
+        while not gate(thread_id, "go").exists():  # noqa: ASYNC110 - a file another process writes
+            await asyncio.sleep(0.05)
+    else:
+        await asyncio.sleep(SLOW_S)
     args = {"amount": amount, "recipient": recipient, "invoice": invoice}
     await asyncio.to_thread(record, ctx.context, "pay", args)
     return f"Paid ${amount:,.2f} to {recipient} for invoice {invoice}."
