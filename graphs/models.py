@@ -13,7 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 DecisionKind = Literal["approve", "edit", "reject", "respond"]
-Dialect = Literal["generic", "hitl_batch", "hitl_call", "agent_inbox", "unknown"]
+Dialect = Literal[
+    "generic", "hitl_batch", "hitl_call", "agent_inbox", "openai_agents", "unknown"
+]
 ALL_DECISIONS: tuple[DecisionKind, ...] = ("approve", "edit", "reject")
 
 

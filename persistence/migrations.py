@@ -179,6 +179,19 @@ MIGRATIONS: list[str] = [
     UPDATE approvals a SET policy = r.policy FROM requests r WHERE r.id = a.request_id;
     ALTER TABLE runs ADD COLUMN claimed_by text;
     ALTER TABLE requests ADD COLUMN channel_failed_at timestamptz;""",
+    # OpenAI Agents SDK runs: each RunState.to_json() the run stopped at, versioned per
+    # run; ``pending`` is what it asks (null once finished), ``expect`` the edited calls
+    # the model is told to issue again, approved without asking when they match exactly.
+    """CREATE TABLE IF NOT EXISTS agent_states (
+        thread_id text NOT NULL,
+        version integer NOT NULL,
+        state jsonb NOT NULL,
+        pending jsonb,
+        final_output jsonb,
+        expect jsonb NOT NULL DEFAULT '[]',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (thread_id, version)
+    );""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

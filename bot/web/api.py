@@ -52,8 +52,8 @@ def _parse(body: Any) -> tuple[str, Any, str | None, str | None]:
     if not isinstance(graph, str) or not graph:
         raise InvalidInput("graph must be the name of a graph (a string)", field="graph")
     run_input = body.get("input", {})
-    if not isinstance(run_input, dict):
-        raise InvalidInput("input must be a JSON object", field="input")
+    if not isinstance(run_input, dict | str):  # a string is an agent's input
+        raise InvalidInput("input must be a JSON object or a string", field="input")
     channel = _optional(body, "channel", CHANNEL, "a Slack channel id or name")
     requested_by = _optional(body, "requested_by", USER_ID, "a Slack user id (U… or W…)")
     return graph, run_input, channel, requested_by
