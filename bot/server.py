@@ -12,6 +12,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.api.routes import routes as api_routes
 from bot.app import build_bolt_app
 from bot.engine.deps import Inflight
 from bot.metrics import METRICS, slack_kind
@@ -123,6 +124,7 @@ def create_app(
         web.get("/metrics", handle_metrics),
         web.post("/api/runs", handle_start_run),
         web.post("/langgraph/webhook", handle_langgraph_webhook),
+        *api_routes(),
     ]
     if slack_endpoint:
         routes.append(web.post("/slack/events", handle_slack))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from graphs.external import ExternalRunner
 from graphs.remote import RemoteRunner, is_thread_id
 from graphs.runner import LocalRunner, Runner, RunRef
 from graphs.server_thread import ServerThread, server_thread
@@ -13,10 +14,18 @@ from graphs.server_thread import ServerThread, server_thread
 class Runners:
     """Picks the runner of a new run by its graph name, and of a stored run by its kind."""
 
-    def __init__(self, local: LocalRunner, remote: RemoteRunner | None = None) -> None:
-        """``remote`` is None when ``LANGGRAPH_API_URL`` is unset (in-process only)."""
+    def __init__(
+        self,
+        local: LocalRunner,
+        remote: RemoteRunner | None = None,
+        *,
+        external: ExternalRunner | None = None,
+    ) -> None:
+        """``remote`` is None when ``LANGGRAPH_API_URL`` is unset (in-process only);
+        ``external`` drives the approvals API's requests."""
         self.local = local
         self.remote = remote
+        self.external = external
 
     async def resolve(self, graph: str) -> tuple[Runner, RunRef] | None:
         """The runner for a new run of ``graph``: a local graph first, else a server one.
@@ -41,6 +50,8 @@ class Runners:
                     "is not set"
                 )
             return self.remote, ref
+        if run.get("runner") == "external" and self.external is not None:
+            return self.external, ref
         return self.local, ref
 
     @property
