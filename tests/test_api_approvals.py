@@ -102,6 +102,11 @@ async def test_same_idempotency_key_returns_the_same_request(harness: Harness) -
     )
 
     assert again["id"] == first["id"] and again["permalink"] == first["permalink"]
+    async with harness.http.post(
+        f"{harness.base_url}/api/approvals", json=REFUND,
+        headers={**headers, "Authorization": "Bearer api-secret"},
+    ) as resp:
+        assert resp.status == 201 and resp.headers["Idempotent-Replayed"] == "true"
     assert len({c["id"] for c in together}) == 1
     assert len(harness.fake.of("chat.postMessage")) == 2  # one message per key
     assert len(await harness.rows("SELECT 1 FROM runs")) == 2
