@@ -60,10 +60,13 @@ WITH done AS (
           FROM approvals p JOIN requests q ON q.id = p.request_id
           WHERE q.thread_id = %(thread)s) c
     WHERE a.thread_id = %(thread)s AND a.decision IS NULL
-    RETURNING a.id
+    RETURNING a.id, a.callback_url
 )
-SELECT id, pg_notify('approvals_api', id) FROM done
+SELECT id, pg_notify('approvals_api',
+                     id || CASE WHEN callback_url IS NOT NULL THEN ' callback' ELSE '' END)
+FROM done
 """
+LISTEN_DECISIONS = "LISTEN approvals_api"
 SELECT_STATE = "SELECT payload, response_schema, decision FROM api_requests WHERE thread_id = %s"
 # Keyset pagination: ``seq`` after the cursor, in creation order.
 LIST_API_REQUESTS = """
@@ -136,6 +139,12 @@ async def get_decision(conn: Conn, api_id: str) -> Row | None:
     """Just ``status`` and ``run_failed`` (what a long poll checks), or None."""
     cur = await conn.execute(SELECT_DECISION, (api_id,))
     return await cur.fetchone()
+
+
+async def listen_decisions(conn: Conn) -> None:
+    """Subscribe ``conn`` (autocommit, outside the pool) to decisions of every instance:
+    each notification's payload is a request's id, then `` callback`` when it has one."""
+    await conn.execute(LISTEN_DECISIONS)
 
 
 async def external_state(conn: Conn, thread_id: str) -> Row | None:

@@ -79,6 +79,22 @@ async def test_create_click_then_the_signed_callback(harness: Harness, receiver:
     assert (await eventually(recorded))["callback"]["attempts"] == 1
 
 
+@pytest.mark.parametrize("settings_overrides", [api_settings(approvals_sweep_s=3600)])
+async def test_the_callback_goes_out_at_once_not_on_a_sweep(
+    harness: Harness, receiver: Receiver
+) -> None:
+    """No sweeper pass comes within this test (it runs hourly here): the decision's
+    notification sends the callback."""
+    created = await create(harness, {"action": "refund", "callback_url": receiver.url})
+    await harness.click("approve", await approval_id(harness, created["id"]), user="UALICE")
+
+    async def delivered() -> bool:
+        return bool(receiver.got)
+
+    await eventually(delivered)
+    assert json.loads(receiver.got[0][0])["decision"]["cause"] == "person"
+
+
 async def test_a_forged_signature_is_rejected_by_the_verifier(
     harness: Harness, receiver: Receiver
 ) -> None:
@@ -109,8 +125,8 @@ async def test_a_callback_failing_twice_succeeds_after_a_restart(
         created = await create(first, {"action": "refund", "callback_url": receiver.url})
         await first.click("approve", await approval_id(first, created["id"]), user="UALICE")
 
-        async def failed_twice() -> bool:
-            return len(receiver.got) == 2
+        async def failed_twice() -> bool:  # and both attempts recorded
+            return len(await first.rows("SELECT 1 FROM audit_log WHERE event = 'callback'")) == 2
 
         await eventually(failed_twice)
         await first.server.close()  # the bot stops before its next attempt (1.5 s × 2 later)

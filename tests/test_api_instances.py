@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bot.api.decisions import DECISIONS
 from bot.server import create_app
 from bot.web.keys import DEPS
 
@@ -32,7 +33,10 @@ async def other(
     app = create_app(make_settings(database_url, fake_slack, **settings_overrides))
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
-    yield Harness(str(server.make_url("")).rstrip("/"), harness.http, app[DEPS], fake_slack)
+    other = Harness(str(server.make_url("")).rstrip("/"), harness.http, app[DEPS], fake_slack)
+    # it listens for decisions before the test asks it anything
+    await asyncio.wait_for(app[DECISIONS].listening.wait(), timeout=30)
+    yield other
     await server.close()
 
 

@@ -43,32 +43,38 @@ def callback_body(row: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
+def deliver_soon(deps: Deps) -> None:
+    """Make the callback attempts due now in the background (a decision just landed)."""
+    if not deps.inflight.closing:
+        deps.inflight.spawn(deliver_callbacks(deps))
+
+
 async def deliver_callbacks(deps: Deps, grace_s: float = 0.0) -> None:
-    """Make every callback attempt that is due now (a sweeper chore)."""
+    """Make every callback attempt that is due now (a sweeper chore).
+
+    Each attempt runs as tracked work: a shutdown waits for it to be recorded rather
+    than cutting it between the POST and its record.
+    """
     async with deps.pool.connection() as conn:
         due = await api_requests.claim_callbacks(conn, now=deps.clock(), lease_s=LEASE_S)
-    if not due:
-        return
-    timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
-    async with aiohttp.ClientSession(timeout=timeout) as http:
-        for row in due:
-            try:
-                await _attempt(deps, http, row)
-            except (asyncio.CancelledError, *DB_DOWN):
-                raise
-            except Exception:
-                log.exception("callback of approval %s: attempt failed unexpectedly", row["id"])
+    for row in due:
+        try:
+            await asyncio.shield(deps.inflight.spawn(_attempt(deps, row)))
+        except (asyncio.CancelledError, *DB_DOWN):
+            raise
+        except Exception:
+            log.exception("callback of approval %s: attempt failed unexpectedly", row["id"])
 
 
-async def _attempt(deps: Deps, http: aiohttp.ClientSession, row: dict[str, Any]) -> None:
+async def _attempt(deps: Deps, row: dict[str, Any]) -> None:
     attempt = int(row["callback_attempts"]) + 1
     decision = decision_of(row) or {}
-    code, error = await _post(deps, http, row, attempt=attempt)
+    code, error = await _post(deps, row, attempt=attempt)
     detail: dict[str, Any] = {
         "attempt": attempt, "url": row["callback_url"], "status_code": code,
         "decision_id": decision.get("decision_id"), "by": deps.owner,
     }
-    async with deps.pool.connection() as conn:
+    async with deps.pool.connection() as conn, conn.transaction():
         if error is None:
             await api_requests.callback_delivered(conn, row["id"], attempt=attempt)
             detail["outcome"] = "delivered"
@@ -87,7 +93,7 @@ async def _attempt(deps: Deps, http: aiohttp.ClientSession, row: dict[str, Any])
 
 
 async def _post(
-    deps: Deps, http: aiohttp.ClientSession, row: dict[str, Any], *, attempt: int
+    deps: Deps, row: dict[str, Any], *, attempt: int
 ) -> tuple[int | None, str | None]:
     """POST the signed body once: the HTTP status, and an error unless it was a 2xx."""
     secret = deps.settings.secret("approvals_callback_secret")
@@ -101,8 +107,12 @@ async def _post(
         ATTEMPT_HEADER: str(attempt),
         **signed_headers(secret, body),
     }
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     try:
-        async with http.post(row["callback_url"], data=body, headers=headers) as resp:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as http,
+            http.post(row["callback_url"], data=body, headers=headers) as resp,
+        ):
             await resp.read()
             ok = 200 <= resp.status < 300
             return resp.status, None if ok else f"HTTP {resp.status}"

@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.api import view
 from bot.api.cancel import cancel_approval
 from bot.api.create import KeyReused, create_once
+from bot.api.decisions import DECISIONS
 from bot.api.parse import parse_create, parse_key
 from bot.errors import AlreadyDecided, InvalidInput, NotFound, Unavailable
 from bot.web.api import authorized
@@ -91,7 +92,9 @@ async def handle_get(request: web.Request) -> web.Response:
                           field="wait")
         if await view.load(deps, api_id) is None:
             return _error("no such approval request", status=404, field="id")
-        await view.wait_decided(deps, api_id, wait_s=wait_s)
+        await view.wait_decided(
+            deps, api_id, wait_s=wait_s, decisions=request.app.get(DECISIONS)
+        )
     row = await view.load(deps, api_id)
     if row is None:
         return _error("no such approval request", status=404, field="id")

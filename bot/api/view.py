@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
+from bot.api.decisions import Decisions
 from bot.engine.deps import Deps
 from bot.slack.permalinks import permalinks
 from persistence import api_requests
 
 MAX_WAIT_S = 60.0
-POLL_S = 0.2  # a long poll re-reads the row this often: a decision on any instance shows
+POLL_S = 0.2  # without a listener, a long poll re-reads the row this often
+LISTENING_POLL_S = 1.0  # with one, only in case a notification was lost
 
 
 def status_of(row: dict[str, Any]) -> str:
@@ -79,19 +83,37 @@ async def load(deps: Deps, api_id: str) -> dict[str, Any] | None:
         return await api_requests.get_api_request(conn, api_id)
 
 
-async def wait_decided(deps: Deps, api_id: str, *, wait_s: float) -> None:
+async def wait_decided(
+    deps: Deps, api_id: str, *, wait_s: float, decisions: Decisions | None = None
+) -> None:
     """Return once the request is no longer pending, or after ``wait_s`` seconds.
 
-    The row is what every instance writes, so reading it sees a decision made anywhere.
+    ``decisions`` wakes the wait the moment any instance records the decision; the row
+    is read again at least every ``POLL_S`` (every ``LISTENING_POLL_S`` while listening).
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(wait_s, MAX_WAIT_S)
-    while True:
-        async with deps.pool.connection() as conn:
-            row = await api_requests.get_decision(conn, api_id)
-        if row is None or row["status"] != "pending" or row["run_failed"]:
-            return
-        left = deadline - loop.time()
-        if left <= 0:
-            return
-        await asyncio.sleep(min(POLL_S, left))
+    with watching(decisions, api_id) as woken:
+        while True:
+            async with deps.pool.connection() as conn:
+                row = await api_requests.get_decision(conn, api_id)
+            if row is None or row["status"] != "pending" or row["run_failed"]:
+                return
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            listening = decisions is not None and decisions.listening.is_set()
+            step = min(LISTENING_POLL_S if listening else POLL_S, left)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), timeout=step)
+            woken.clear()
+
+
+@contextlib.contextmanager
+def watching(decisions: Decisions | None, api_id: str) -> Iterator[asyncio.Event]:
+    """The wake-up event of ``api_id`` (one that never fires without a listener)."""
+    if decisions is None:
+        yield asyncio.Event()
+        return
+    with decisions.watch(api_id) as event:
+        yield event
