@@ -176,3 +176,34 @@ async def test_list_pending_is_paginated(harness: Harness) -> None:
     assert [a["id"] for a in rest["approvals"]] == [ids[2]] and rest["next_cursor"] is None
     status, every = await call(harness, "GET", "/api/approvals")
     assert [a["status"] for a in every["approvals"]] == ["approved", "pending", "pending"]
+
+
+async def test_untrusted_text_is_escaped_in_slack(harness: Harness) -> None:
+    await create(harness, {"title": "Pay <!channel> now", "action": "pay",
+                           "description": "see <https://evil.example|your bank>",
+                           "args": {"to": "<@U999>"}})
+    post = harness.fake.of("chat.postMessage")[0]
+    shown = post["text"] + "".join(_mrkdwn(post["blocks"]))  # plain_text never renders links
+    assert "<!channel>" not in shown and "<https://evil.example|" not in shown
+    assert "&lt;!channel&gt;" in shown and "evil.example" in shown  # shown, as text
+    assert "<@U999>" not in shown
+
+
+async def test_a_post_slack_refuses_for_good_is_failed(harness: Harness) -> None:
+    harness.fake.errors["chat.postMessage"] = "channel_not_found"
+    status, created = await call(harness, "POST", "/api/approvals",
+                                 {**REFUND, "channel": "C0GONE"})
+    assert status == 201 and created["status"] == "failed", created
+    assert "channel_not_found" in created["error"]
+    status, got = await call(harness, "GET", f"/api/approvals/{created['id']}?wait=30")
+    assert got["status"] == "failed" and got["decision"] is None  # answered at once
+
+
+def _mrkdwn(node: Any) -> list[str]:
+    """Every mrkdwn text in a block tree."""
+    if isinstance(node, list):
+        return [t for item in node for t in _mrkdwn(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["text"]] if node.get("type") == "mrkdwn" else []
+    return own + [t for value in node.values() for t in _mrkdwn(value)]

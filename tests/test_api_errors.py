@@ -115,3 +115,19 @@ async def test_no_channel_anywhere(harness: Harness) -> None:
     status, answer = await call(harness, "POST", "/api/approvals", GOOD)
     assert status == 422 and answer["field"] == "channel"
     await _nothing_written(harness)
+
+
+async def test_bodies_are_read_whole_and_bounded_without_a_length(harness: Harness) -> None:
+    big = {**GOOD, "args": {"notes": "x" * (120 * 1024)}}  # many chunks, under the limit
+    created = await create(harness, big)
+    assert created["args"]["notes"] == big["args"]["notes"]
+
+    async def chunks() -> Any:  # chunked transfer encoding: no Content-Length to refuse on
+        for _ in range(40):
+            yield b" " * (10 * 1024)
+
+    async with harness.http.post(
+        f"{harness.base_url}/api/approvals", data=chunks(),
+        headers={"Authorization": "Bearer api-secret"},
+    ) as resp:
+        assert resp.status == 413 and (await resp.json())["field"] == "body"
