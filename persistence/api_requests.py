@@ -76,7 +76,8 @@ SELECT * FROM (
            CASE WHEN a.status = 'pending' AND r.status = 'failed' THEN 'failed'
                 ELSE a.status END AS status
     FROM api_requests a JOIN runs r ON r.thread_id = a.thread_id
-    WHERE a.seq > %(after)s
+    WHERE a.seq > %(after)s AND (%(status)s::text IS NULL OR a.status =
+          CASE WHEN %(status)s = 'failed' THEN 'pending' ELSE %(status)s END)
 ) s
 WHERE %(status)s::text IS NULL OR s.status = %(status)s
 ORDER BY s.seq LIMIT %(limit)s

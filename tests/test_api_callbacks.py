@@ -161,3 +161,23 @@ async def _serve(settings: Any, http: aiohttp.ClientSession, fake: FakeSlack) ->
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     return Served(str(server.make_url("")).rstrip("/"), http, app[DEPS], fake, server)
+
+
+@pytest.mark.parametrize("settings_overrides", [
+    api_settings(approvals_sweep_s=0.2, approvals_callback_retry_s=1,
+                 approvals_callback_deadline_s=0.5)])
+async def test_a_callback_past_its_deadline_is_given_up(
+    harness: Harness, receiver: Receiver
+) -> None:
+    receiver.fail_first = 100
+    created = await create(harness, {"action": "refund", "callback_url": receiver.url})
+    await harness.click("approve", await approval_id(harness, created["id"]), user="UALICE")
+
+    async def given_up() -> Any:
+        status, got = await call(harness, "GET", f"/api/approvals/{created['id']}")
+        return got["callback"]["status"] == "gave_up" and got
+
+    got = await eventually(given_up)
+    assert got["callback"]["attempts"] == 1 and len(receiver.got) == 1
+    rows = await harness.rows("SELECT detail FROM audit_log WHERE event = 'callback'")
+    assert [r["detail"]["outcome"] for r in rows] == ["gave_up"]

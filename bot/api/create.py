@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+from slack_sdk.errors import SlackApiError
+
 from bot.api.parse import ApiSpec
 from bot.engine.deps import Deps
 from bot.engine.post import sync_run
@@ -25,6 +27,10 @@ log = logging.getLogger(__name__)
 
 class KeyReused(ApprovalError):
     """The ``Idempotency-Key`` was used before with a different body."""
+
+
+class _Raced(Exception):  # noqa: N818 - private: another create took the key first
+    """Raised inside the create transaction to roll it back."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,6 @@ async def create_approval(deps: Deps, spec: ApiSpec, *, key: str | None) -> Crea
         )
     await sync_run(deps, thread_id)
     return Created(thread_id, replayed=False)
-
-
-class _Raced(Exception):
-    pass
 
 
 async def create_once(deps: Deps, spec: ApiSpec, *, key: str | None) -> Created:
@@ -112,7 +114,7 @@ async def _lookup(deps: Deps, email: str) -> str:
     try:
         resp = await deps.slack.users_lookupByEmail(email=email)
     except SLACK_ERRORS as exc:
-        error = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error")
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
         if error in ("users_not_found", "invalid_email"):
             raise InvalidInput(f"no Slack user has the email {email}",
                                field="requested_by") from exc
