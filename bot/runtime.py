@@ -59,6 +59,7 @@ def load_runners(
             settings.langgraph_api_url,
             api_key=settings.secret("langgraph_api_key"),
             wait_s=settings.langgraph_wait_s,
+            requester_key=settings.langgraph_requester_key,
         )
     external = ExternalRunner(ApiStore(pool, settings)) if pool is not None else None
     return Runners(LocalRunner(graphs, checkpointer), remote, external=external)

@@ -173,6 +173,12 @@ MIGRATIONS: list[str] = [
             WHERE thread_id = thread AND owner = holder AND epoch = at FOR SHARE; IF NOT
         FOUND THEN RAISE EXCEPTION 'lease on thread % (epoch %) was taken over', thread, at
             USING ERRCODE = 'AP001'; END IF; END $fn$;""",
+    # each action of a batch is judged by its own policy (and what it was posted with);
+    # a server thread's requester as its metadata claims it, never taken as the requester
+    """ALTER TABLE approvals ADD COLUMN policy jsonb, ADD COLUMN policy_initial jsonb;
+    UPDATE approvals a SET policy = r.policy FROM requests r WHERE r.id = a.request_id;
+    ALTER TABLE runs ADD COLUMN claimed_by text;
+    ALTER TABLE requests ADD COLUMN channel_failed_at timestamptz;""",
     # the approvals API: one row per request made over HTTP (its run is ``external``),
     # with its idempotency key, the decision delivered to the caller and the state of
     # its signed callback, retried with backoff by the sweeper until a 2xx or a deadline
