@@ -13,7 +13,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.api.callbacks import deliver_soon
-from bot.api.decisions import DECISIONS, Decisions
+from bot.api.decisions import DECISIONS, Decisions, release_polls
 from bot.api.routes import routes as api_routes
 from bot.app import build_bolt_app
 from bot.engine.deps import Inflight
@@ -125,6 +125,7 @@ def create_app(
     app[SETTINGS] = settings
     app[MIGRATE] = run_migrations
     app.cleanup_ctx.append(_resources)
+    app.on_shutdown.append(release_polls)
     routes: list[Any] = [
         web.get("/healthz", handle_health),
         web.get("/metrics", handle_metrics),

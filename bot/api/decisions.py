@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 import psycopg
 from aiohttp import web
@@ -31,6 +31,7 @@ class Decisions:
         self.conninfo = conninfo
         self.on_callback = on_callback
         self.listening = asyncio.Event()
+        self.closing = False  # the server is shutting down: long polls answer now
         self._events: dict[str, set[asyncio.Event]] = {}
 
     @contextmanager
@@ -46,6 +47,13 @@ class Decisions:
                 waiting.discard(event)
                 if not waiting:
                     del self._events[api_id]
+
+    def release(self) -> None:
+        """Answer every waiting long poll now (the server is shutting down)."""
+        self.closing = True
+        for events in self._events.values():
+            for event in events:
+                event.set()
 
     def _wake(self, payload: str) -> None:
         api_id, _, callback = payload.partition(" ")
@@ -71,11 +79,11 @@ class Decisions:
             await asyncio.sleep(RECONNECT_S)
 
 
-async def stop(task: asyncio.Task[None]) -> None:
-    """Cancel a listener's task and wait for it."""
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
-
-
 DECISIONS = web.AppKey("decisions", Decisions)
+
+
+async def release_polls(app: web.Application) -> None:
+    """``on_shutdown``: waiting long polls answer at once instead of holding the shutdown."""
+    decisions = app.get(DECISIONS)
+    if decisions is not None:
+        decisions.release()

@@ -100,8 +100,8 @@ async def wait_decided(
             if row is None or row["status"] != "pending" or row["run_failed"]:
                 return
             left = deadline - loop.time()
-            if left <= 0:
-                return
+            if left <= 0 or deps.inflight.closing or (decisions and decisions.closing):
+                return  # a shutdown answers waiting polls now
             listening = decisions is not None and decisions.listening.is_set()
             step = min(LISTENING_POLL_S if listening else POLL_S, left)
             with contextlib.suppress(TimeoutError):
