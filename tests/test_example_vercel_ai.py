@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,8 @@ def settings_overrides() -> dict[str, Any]:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the example with its packages installed from npm (skipped if npm can't)."""
     where = tmp_path_factory.mktemp("vercel-ai")
-    for name in ("package.json", "agent.ts", "approvals.ts"):
+    for name in ("package.json", "tsconfig.json", "agent.ts", "approvals.ts"):
         shutil.copy(EXAMPLE / name, where / name)
-    import subprocess
-
     done = subprocess.run(
         ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=where, capture_output=True, text=True, timeout=600, check=False,
@@ -42,6 +41,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if done.returncode != 0 or not (where / "node_modules" / "ai").exists():
         pytest.skip(f"npm could not install the example's packages: {done.stderr[-500:]}")
     return where
+
+
+def test_the_example_type_checks(installed: Path) -> None:
+    """``tsc`` in strict mode over the example, against the SDK's own types."""
+    done = subprocess.run([str(installed / "node_modules" / ".bin" / "tsc"), "-p", "."],
+                          cwd=installed, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 async def _run_agent(harness: Harness, where: Path, order: str) -> asyncio.subprocess.Process:

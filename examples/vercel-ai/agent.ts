@@ -68,11 +68,12 @@ async function main() {
     }
     const responses = [];
     for (const request of requests) {
+      const input = request.toolCall.input as { order: string; amount: number };
       const created = await approvals.create(
         {
-          title: `Refund order ${request.toolCall.input.order}`,
+          title: `Refund order ${input.order}`,
           action: request.toolCall.toolName,
-          args: request.toolCall.input,
+          args: input,
           // The SDK's approval response cannot carry edited arguments: offer no edit.
           approval: { allowed_decisions: ['approve', 'reject'] },
           requested_by: process.env.REQUESTED_BY,
