@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from bot.api.store import ApiStore
 from bot.engine.deps import Deps
 from bot.policy import PolicyBook, load_policy_file
 from bot.settings import Settings
 from bot.slack.client import make_client, open_session
 from bot.slack.usergroups import ApproverDirectory
 from graphs.agents_sdk import AgentsRunner
+from graphs.external import ExternalRunner
 from graphs.registry import GraphRegistry, parse_graph_specs
 from graphs.remote import RemoteRunner
 from graphs.runner import LocalRunner
@@ -22,7 +24,7 @@ from persistence.agent_states import AgentStates
 from persistence.checkpointer import open_checkpointer
 from persistence.embedded import start_embedded
 from persistence.migrations import migrate
-from persistence.pool import open_pool
+from persistence.pool import Pool, open_pool
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +51,10 @@ def load_graphs(settings: Settings) -> GraphRegistry:
 
 
 def load_runners(
-    settings: Settings, graphs: GraphRegistry, checkpointer: Any, pool: Any
+    settings: Settings, graphs: GraphRegistry, checkpointer: Any, pool: Pool
 ) -> Runners:
-    """Local graphs and Agents always; a LangGraph Server too when ``LANGGRAPH_API_URL`` is
-    set."""
+    """Local graphs, Agents and the approvals API's requests always; a LangGraph Server too
+    when ``LANGGRAPH_API_URL`` is set."""
     remote = None
     if settings.langgraph_api_url:
         remote = RemoteRunner(
@@ -62,7 +64,8 @@ def load_runners(
             requester_key=settings.langgraph_requester_key,
         )
     agents = AgentsRunner(graphs, AgentStates(pool))
-    return Runners(LocalRunner(graphs, checkpointer), remote, agents)
+    external = ExternalRunner(ApiStore(pool, settings))
+    return Runners(LocalRunner(graphs, checkpointer), remote, agents, external=external)
 
 
 @asynccontextmanager

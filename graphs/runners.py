@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from graphs.agents_sdk import AgentsRunner
+from graphs.external import ExternalRunner
 from graphs.remote import RemoteRunner, is_thread_id
 from graphs.runner import LocalRunner, Runner, RunRef
 from graphs.server_thread import ServerThread, server_thread
@@ -21,12 +22,16 @@ class Runners:
         local: LocalRunner,
         remote: RemoteRunner | None = None,
         agents: AgentsRunner | None = None,
+        *,
+        external: ExternalRunner | None = None,
     ) -> None:
         """``remote`` is None when ``LANGGRAPH_API_URL`` is unset (in-process only);
-        ``agents`` runs registered OpenAI Agents SDK agents."""
+        ``agents`` runs registered OpenAI Agents SDK agents; ``external`` drives the
+        approvals API's requests."""
         self.local = local
         self.remote = remote
         self.agents = agents
+        self.external = external
 
     async def resolve(self, graph: str) -> tuple[Runner, RunRef] | None:
         """The runner for a new run of ``graph``: a local graph first, else a server one.
@@ -55,6 +60,8 @@ class Runners:
                     "is not set"
                 )
             return self.remote, ref
+        if run.get("runner") == "external" and self.external is not None:
+            return self.external, ref
         return self.local, ref
 
     @property
