@@ -10,7 +10,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from bot.blocks.format import escape
+from bot.blocks.format import clip, escape
 from bot.blocks.request import build_request_message
 from bot.engine.deps import Deps
 from bot.engine.failures import fail_run
@@ -285,7 +285,12 @@ async def reply_finished(
 
 
 def summarize(outcome: Any) -> str:
-    """A one-line outcome: the state's ``status`` (and ``reason``) when it has one."""
+    """A one-line outcome: the state's ``status`` (and ``reason``) when it has one, or an
+    agent's ``final_output``."""
+    if isinstance(outcome, dict) and outcome.get("final_output") is not None:
+        final = outcome["final_output"]
+        text = final if isinstance(final, str) else json.dumps(final, ensure_ascii=False)
+        return clip(escape(text), 2900)
     if isinstance(outcome, dict) and "status" in outcome:
         text = f"*{escape(str(outcome['status']))}*"
         if outcome.get("reason"):
