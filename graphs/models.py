@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 
 DecisionKind = Literal["approve", "edit", "reject", "respond"]
 Dialect = Literal[
-    "generic", "hitl_batch", "hitl_call", "agent_inbox", "flat", "breakpoint", "unknown"
+    "generic", "hitl_batch", "hitl_call", "agent_inbox", "openai_agents", "flat",
+    "breakpoint", "unknown",
 ]
 Cause = Literal["person", "timeout", "cancel"]
 ALL_DECISIONS: tuple[DecisionKind, ...] = ("approve", "edit", "reject")

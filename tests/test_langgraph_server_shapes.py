@@ -126,3 +126,16 @@ async def test_per_run_breakpoint_found_on_the_server_and_rejected(
     await adopt(harness.deps, found)
     assert await posts() == 1  # the answered pause is never posted again
     assert await harness.run_status(thread_id) == "done"
+
+
+async def test_a_boolean_response_schema_on_the_server(
+    harness: Harness, client: LangGraphClient
+) -> None:
+    started = await harness.start("boolean_gate", {"command": "rm -rf build"})
+    approval_id = await posted_approval(harness, started.thread_id)
+    post = [p for p in harness.fake.of("chat.postMessage") if p.get("blocks")][0]
+    assert button_kinds(post) == ["approve", "reject"]
+    await harness.click("approve", approval_id, user="UALICE")
+    await harness.wait_done(started.thread_id, within=60)
+    values = await server_values(client, started.thread_id)
+    assert values["verdict"] is True and values["ran"] == ["rm -rf build"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.blocks.fields import label_of
@@ -43,7 +44,12 @@ def finished_text(outcome: Any, lines: list[str]) -> str:
 
 
 def summarize(outcome: Any) -> str:
-    """A one-line outcome: the state's ``status`` (and ``reason``) when it has one."""
+    """A one-line outcome: the state's ``status`` (and ``reason``) when it has one, or an
+    agent's ``final_output``."""
+    if isinstance(outcome, dict) and outcome.get("final_output") is not None:
+        final = outcome["final_output"]
+        text = final if isinstance(final, str) else json.dumps(final, ensure_ascii=False)
+        return clip(escape(text), 2900)
     if isinstance(outcome, dict) and "status" in outcome:
         text = f"*{escape(str(outcome['status']))}*"
         if outcome.get("reason"):

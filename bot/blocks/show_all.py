@@ -21,6 +21,7 @@ DESCRIPTION_SHOWN = 500  # what it shows of the description (a phone screen hold
 CHUNK = 2900
 MAX_MODAL_BLOCKS = 100
 WHOLE = 10**9
+MAX_NAME = 1000  # an action name longer than this may not fit the message's context line
 NOTE = ("✂️ Some of what this run sent is longer than a Slack message can show, so it is "
         "cut above. *Show all* opens every value whole.")
 
@@ -39,6 +40,8 @@ def is_cut(view: RequestView) -> bool:
     for action in view.actions:
         values.extend(action.args.values())
         if len(escape(action.action.description or "")) > 2500:
+            return True
+        if len(escape(action.action.name)) > MAX_NAME:  # the message's context line cuts it
             return True
     return any(_cut(value) for value in values)
 
@@ -90,9 +93,9 @@ def _pieces(view: RequestView) -> list[str]:
     for name, value in view.context.items():
         pieces.append(f"*{escape(name)}* _(context)_\n{show_value(value, limit=WHOLE)}")
     for action in view.actions:
-        if len(view.actions) > 1 or action.action.description or len(action.action.name) > 200:
-            head = f"*{escape(action.action.name)}*"
-            pieces.append(f"{head}\n{escape(action.action.description or '')}")
+        pieces.append(f"*Action*\n{escape(action.action.name)}")
+        if action.action.description:
+            pieces.append(f"*Description*\n{escape(action.action.description)}")
         for name, value in action.args.items():
             pieces.append(f"*{escape(name)}*\n{show_value(value, limit=WHOLE)}")
     return pieces

@@ -47,7 +47,8 @@ def governing_policy(
         defaults=defaults, graph=context["graph"], action=action, approval=stored.approval
     )
     floor = Policy.model_validate(context["policy_initial"] or context["policy"])
-    both = meet(floor, resolved, channel="must_match")
+    named = book.names_approvers(defaults=defaults, graph=context["graph"], action=action)
+    both = meet(floor, resolved, channel="must_match", named=named)
     return escalated(both) if _escalated_for(both, context) else both
 
 

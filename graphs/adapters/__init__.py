@@ -1,7 +1,7 @@
 """Turn any interrupt value into an :class:`ApprovalRequest`, and decisions back into resume values.
 
-Dialects, tried in this order: LangChain HITL batched, LangChain HITL per-call, Agent
-Inbox, generic, and finally "unknown" for anything else.
+Dialects, tried in this order: LangChain HITL batched, OpenAI Agents SDK tool approvals,
+LangChain HITL per-call, Agent Inbox, generic, and finally "unknown" for anything else.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ from graphs.adapters.generic import (
 )
 from graphs.adapters.hitl_batch import is_hitl_batch, normalize_hitl_batch, resume_hitl_batch
 from graphs.adapters.hitl_call import is_hitl_call, normalize_hitl_call, resume_hitl_call
+from graphs.adapters.openai_agents import (
+    is_openai_agents,
+    normalize_openai_agents,
+    resume_openai_agents,
+)
 from graphs.adapters.shaped import from_schema, schema_decisions
 from graphs.adapters.templates import (
     SHAPED,
@@ -78,6 +83,8 @@ def normalize(
 def _detect(value: Any, schema: dict[str, Any] | None) -> ApprovalRequest:
     if is_hitl_batch(value):
         return normalize_hitl_batch(value)
+    if is_openai_agents(value):
+        return normalize_openai_agents(value)
     if is_hitl_call(value):
         return normalize_hitl_call(value, response_schema=schema)
     if (inbox := unwrap_inbox(value)) is not None:
@@ -110,6 +117,8 @@ def resume_value(
         return resume_hitl_call(request, decisions)
     if request.dialect == "agent_inbox":
         return resume_agent_inbox(request, decisions)
+    if request.dialect == "openai_agents":
+        return resume_openai_agents(request, decisions)
     return resume_generic(request.actions[0], decisions[0])
 
 

@@ -33,10 +33,8 @@ def normalize_flat(value: dict[str, Any]) -> ApprovalRequest:
         (k for k in HEADLINE_KEYS if isinstance(value.get(k), str) and value[k].strip()), None
     )
     headline = str(value[headline_key]) if headline_key else None
-    context = {
-        k: v for k, v in value.items() if k != headline_key and (k in CONTEXT_KEYS
-                                                                   or k in HEADLINE_KEYS)
-    }
+    shown_as_context = (*CONTEXT_KEYS, *HEADLINE_KEYS)  # a second headline is context too
+    context = {k: v for k, v in value.items() if k != headline_key and k in shown_as_context}
     args = {k: v for k, v in value.items() if k != headline_key and k not in context}
     short = headline is not None and len(headline) <= MAX_TITLE and "\n" not in headline
     title = headline if short and headline else UNKNOWN_TITLE

@@ -62,7 +62,7 @@ def test_a_reject_never_arrives_as_an_approval(
     payload: Any, schema: dict[str, Any] | None, templates: dict[str, Any] | None
 ) -> None:
     request = with_templates(normalize(payload, response_schema=schema), templates)
-    if request.dialect in ("hitl_batch", "hitl_call", "agent_inbox"):
+    if request.dialect in ("hitl_batch", "hitl_call", "agent_inbox", "openai_agents"):
         return  # their own contracts, covered by their adapter tests
     if "reject" not in request.actions[0].allowed:
         return  # not offered, so it cannot be clicked; a timeout then leaves it waiting
