@@ -60,6 +60,7 @@ async def close_request(
                 reason=reason,
                 decided_by=[actor] if actor else [],
                 decided_at=now,
+                cause="timeout" if status == "expired" else "cancel",
             )
             await requests.update_approval(
                 conn,

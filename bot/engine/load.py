@@ -133,7 +133,9 @@ async def load_view(
     edited = [approval_policy(a, row) for a in approvals if a.get("policy_initial") is not None]
     note = None
     if row["status"] == "failed":
-        note = f"The run could not be resumed: {row['last_error'] or 'unknown error'}"
+        note = f"{row['last_error'] or 'unknown error'}. The run could not be resumed."
+    elif row["status"] == "decided" and row.get("last_error"):
+        note = f"{row['last_error']}. Trying again."
     view = RequestView(
         request_id=request_id,
         title=request.title,
@@ -156,5 +158,6 @@ async def load_view(
         waits=policy.on_timeout == "wait",
         overdue=row.get("overdue_at") is not None,
         claimed_by=row.get("claimed_by"),
+        context=request.context,
     )
     return view, row, approvals

@@ -70,6 +70,7 @@ class Section(BaseModel):
 
     patch: PolicyPatch = PolicyPatch()
     rules: tuple[Rule, ...] = ()
+    resume: dict[str, Any] | None = None  # JSON-e templates per decision (bot.policy.resume)
 
 
 class GraphSection(Section):
