@@ -152,9 +152,19 @@ class PolicyBook(BaseModel):
         return self._resolve(defaults, graph, action, patch)[0]
 
     def names_approvers(self, *, defaults: Policy, graph: str, action: Action) -> bool:
-        """Whether the file itself (no block) names who decides ``action``: if not, the
-        people in its channel do, and it cannot be decided anywhere else."""
-        return bool(self._resolve(defaults, graph, action, PolicyPatch())[0].approvers)
+        """Whether the file itself (no block) names who decides ``action`` however its
+        rules go: if not, the people in its channel do, and it cannot be decided
+        anywhere else. A rule that cannot be evaluated may not apply, so it names nobody."""
+        sections = self._sections(graph, action.name)
+        policy = defaults
+        for section in sections:
+            policy = apply_patch(policy, section.patch)
+        named = bool(policy.approvers)
+        for section in sections:
+            for rule in section.rules:
+                if rule.patch.approvers is not None and rule.matches(action.args) is True:
+                    named = bool(rule.patch.approvers)
+        return named
 
     def _sections(self, graph: str, action: str) -> list[Section]:
         graph_section = self.graphs.get(graph)
@@ -217,7 +227,7 @@ class PolicyBook(BaseModel):
 def _apply_rule(
     policy: Policy, rule: Rule, action: Action, warnings: list[str]
 ) -> tuple[Policy, bool]:
-    """``policy`` after ``rule``, and whether the rule applied. A rule that cannot be
+    """``policy`` after ``rule``, and whether the rule may apply. A rule that cannot be
     evaluated fails closed: both outcomes at once (:func:`meet`), in the channel the
     file chose without the rule."""
     matched = rule.matches(action.args)
@@ -231,7 +241,9 @@ def _apply_rule(
         f"{CONDITION_UNEVALUATED}: action {action.name}: {when} cannot be evaluated for its "
         "arguments; the stricter outcome applies"
     )
-    return meet(policy, applied), False
+    # It may apply: a channel it sets pins the channel (a block may not move it), which
+    # stays the one the file chose without it.
+    return meet(policy, applied), True
 
 
 def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
