@@ -43,15 +43,14 @@ def normalize_openai_agents(value: dict[str, Any]) -> ApprovalRequest:
     items = [i for i in value["items"] if isinstance(i, dict)]
     agents = {str(i.get("agent")) for i in items if i.get("agent")}
     actions = [_action(item, many_agents=len(agents) > 1) for item in items]
-    lines = [f"Agent: {', '.join(sorted(agents)) or value.get('agent') or 'agent'}"]
     reasoning = value.get("reasoning")
-    if isinstance(reasoning, str) and reasoning.strip():
-        lines.append(f"Reasoning: {reasoning.strip()}")
     return ApprovalRequest(
         dialect="openai_agents",
         title=tool_calls_title([a.name for a in actions]),
-        description="\n".join(lines),
+        description=f"Agent: {', '.join(sorted(agents)) or value.get('agent') or 'agent'}",
         actions=actions,
+        # the model's text before its tool calls: shown as the agent's words
+        reasoning=reasoning.strip() if isinstance(reasoning, str) and reasoning.strip() else None,
     )
 
 

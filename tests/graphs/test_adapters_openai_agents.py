@@ -32,7 +32,8 @@ def test_one_stop_is_one_batch_showing_agents_and_reasoning_escaped() -> None:
     request = normalize(STOP)
     assert request.dialect == "openai_agents"
     assert request.title == "Approve 2 tool calls: Pay, Send receipt"
-    assert request.description == f"Agent: Billing, Payments\nReasoning: I will pay {EVIL}"
+    assert request.description == "Agent: Billing, Payments"
+    assert request.reasoning == f"I will pay {EVIL}"
     assert [(a.name, a.description) for a in request.actions] == [
         ("pay", "Agent: Payments"), ("send_receipt", "Agent: Billing")]
     assert request.actions[0].args_schema == SCHEMA and request.actions[1].args_schema is None
@@ -41,9 +42,10 @@ def test_one_stop_is_one_batch_showing_agents_and_reasoning_escaped() -> None:
     text, blocks = build_request_message(RequestView(
         request_id=1, title=request.title, description=request.description,
         requested_by="UR", graph="payments_agent", actions=views, required_approvals=1,
-        expires_at=AT))
-    shown = json.dumps(blocks)
+        expires_at=AT, reasoning=request.reasoning))
+    shown = json.dumps(blocks, ensure_ascii=False)
     assert "<!channel>" not in shown and "<https://x|y>" not in shown
+    assert "The agent's words* (not checked): “I will pay &lt;!channel&gt;" in shown
 
 
 def test_a_value_without_items_is_not_this_dialect() -> None:
