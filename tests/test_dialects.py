@@ -67,8 +67,8 @@ async def test_batched_agent_one_message_decided_per_action(harness: Harness) ->
     posts = requests_posted(harness)
     assert len(posts) == 1
     sections = [b for b in posts[0]["blocks"] if b["type"] == "section" and "text" in b]
-    assert any("pay" in s["text"]["text"] for s in sections)
-    assert any("send_email" in s["text"]["text"] for s in sections)
+    assert any(s["text"]["text"].startswith("*1. Pay*") for s in sections)
+    assert any(s["text"]["text"].startswith("*2. Send email*") for s in sections)  # humanized
     pay_id, email_id = button_ids(posts[0])
 
     await approve(harness, pay_id)
