@@ -179,6 +179,12 @@ MIGRATIONS: list[str] = [
     UPDATE approvals a SET policy = r.policy FROM requests r WHERE r.id = a.request_id;
     ALTER TABLE runs ADD COLUMN claimed_by text;
     ALTER TABLE requests ADD COLUMN channel_failed_at timestamptz;""",
+    # LangGraph Server discovery: the newest change a tick has read (its watermark), the
+    # reconciliation's place, and since when a cut tick left work for it
+    """ALTER TABLE remote_polls ADD COLUMN watermark timestamptz,
+        ADD COLUMN cursor jsonb,
+        ADD COLUMN behind_since timestamptz,
+        ADD COLUMN ticked_at timestamptz;""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.
