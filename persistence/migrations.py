@@ -218,6 +218,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX api_requests_status ON api_requests (status, seq);
     CREATE INDEX api_requests_callbacks_due ON api_requests (callback_next_at)
         WHERE callback_status = 'pending';""",
+    # LangGraph Server discovery: the newest change a tick has read (its watermark), the
+    # reconciliation's place, and since when a cut tick left work for it
+    """ALTER TABLE remote_polls ADD COLUMN watermark timestamptz,
+        ADD COLUMN cursor jsonb,
+        ADD COLUMN behind_since timestamptz,
+        ADD COLUMN ticked_at timestamptz;""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.
