@@ -84,3 +84,18 @@ async def test_thirty_arguments_show_the_first_eight_and_all_on_a_tap(harness: H
     whole = "".join(b["text"]["text"] for b in modal["blocks"])
     assert "*setting_29*\n`43.5`" in whole
     assert started.status == "waiting"
+
+
+async def test_the_edit_form_of_many_arguments_is_grouped_and_typed(harness: Harness) -> None:
+    args: dict[str, Any] = {f"count_{i}": i for i in range(6)}
+    args |= {f"name_{i}": f"n{i}" for i in range(6)} | {"dry_run": True, "tags": ["a", "b"]}
+    started = await harness.start("raw", {"payload": {"title": "Tune", "args": args}})
+    (approval_id,) = await harness.approval_ids(started.thread_id)
+    view = await harness.open_form("edit", approval_id, user="UALICE")
+    titles = [b["elements"][0]["text"] for b in view["blocks"] if b["type"] == "context"][1:]
+    assert titles == ["*Text*", "*Numbers*", "*Choices*", "*Lists and objects (JSON)*"]
+    kinds = [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"]
+    assert kinds == ["plain_text_input"] * 6 + ["number_input"] * 6 + ["radio_buttons",
+                                                                      "plain_text_input"]
+    numbers = [b for b in view["blocks"] if b["type"] == "input"][6:12]
+    assert [b["element"]["is_decimal_allowed"] for b in numbers] == [False] * 6

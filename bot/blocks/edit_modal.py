@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.blocks.edit_groups import MAX_BLOCKS, grouped
 from bot.blocks.fields import (
     ACTION_ID,
     JSON_BLOCK_ID,
@@ -38,7 +39,7 @@ def build_edit_modal(
     only the approval and that version (its round and argument digest)."""
     specs = plan_fields(action)
     if specs is not None:
-        inputs = [_input_block(s) for s in specs]
+        inputs = grouped(specs, [_input_block(s) for s in specs], room=MAX_BLOCKS - 1)
     else:
         text = _whole_json(action.args)
         inputs = [] if text is None else [_json_block(text)]
