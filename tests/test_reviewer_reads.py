@@ -148,3 +148,18 @@ async def test_a_batch_reports_which_calls_ran_and_which_were_rejected(harness: 
     assert "❌ *Send email* rejected" in text
     done = await latest(harness, PARENT, "1 of 2 approved")
     assert done["blocks"][0]["text"]["text"].startswith("☑️ 1 of 2 approved · ")
+
+
+async def test_a_per_call_agents_second_call_is_posted_at_top_level(harness: Harness) -> None:
+    started = await harness.start("agent_per_call",
+                                  {"task": "pay acme $50 and email bob@example.com"})
+    posts = [p for p in harness.fake.of("chat.postMessage")
+             if any(b["type"] == "actions" for b in p.get("blocks") or [])]
+    assert len(posts) == 2  # one request per call
+    assert [p.get("thread_ts") for p in posts] == [None, None]  # neither hides in a thread
+    assert all(p["text"].startswith("Approval needed: ") for p in posts)
+    for approval_id in await harness.approval_ids(started.thread_id):
+        assert (await harness.click("approve", approval_id, user="UBOB"))[0] == 200
+    await harness.wait_done(started.thread_id)
+    state = await harness.graph_state("agent_per_call", started.thread_id)
+    assert "Paid $50.00 to acme" in str(state.values["messages"])
