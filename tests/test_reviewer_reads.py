@@ -112,6 +112,9 @@ async def test_the_finished_reply_names_the_edited_values(harness: Harness) -> N
                                   requested_by="UALICE")
     (approval_id,) = await harness.approval_ids(started.thread_id)
     view = await harness.open_form("edit", approval_id, user="UBOB")
+    assert view["title"]["text"] == "Edit · Pay"
+    amount = next(b for b in view["blocks"] if b.get("label", {}).get("text") == "Amount (USD)")
+    assert amount["element"]["initial_value"] == "2500"  # as a person writes it, not 2500.0
     answer = await harness.submit(view, _filled(view, **{"Amount (USD)": "1800"}), user="UBOB")
     assert answer.get("response_action") != "errors", answer
     await latest(harness, PARENT, "1 of 2 approvals")
