@@ -226,6 +226,27 @@ MIGRATIONS: list[str] = [
     ORDER BY chain, seq DESC;
     CREATE UNIQUE INDEX audit_log_chain ON audit_log (chain, seq);
     CREATE INDEX audit_log_at ON audit_log (at, id);""",
+    # standing approvals: an approver's "approve this again, for a while", by graph and
+    # action, scoped to the exact arguments (args) or to a CEL condition (scope_when)
+    """CREATE TABLE standing_approvals (
+        id bigserial PRIMARY KEY,
+        graph text NOT NULL,
+        action text NOT NULL,
+        args jsonb,
+        scope_when text,
+        granter text NOT NULL,
+        team text,
+        enterprise text,
+        granted_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        request_id bigint NOT NULL REFERENCES requests(id),
+        revoked_at timestamptz,
+        revoked_by text
+    );
+    CREATE INDEX standing_approvals_live ON standing_approvals (graph, action, expires_at)
+        WHERE revoked_at IS NULL;
+    CREATE INDEX standing_approvals_granter ON standing_approvals (granter, expires_at)
+        WHERE revoked_at IS NULL;""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

@@ -17,6 +17,7 @@ from bot.blocks.parts import (
     outcome_line,
     progress_line,
 )
+from bot.blocks.standing import standing_block
 from bot.blocks.view import ActionView, RequestView
 
 
@@ -68,6 +69,9 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     everything = approve_all_block(view)
     if everything is not None:
         tail.append(everything)
+    standing = standing_block(view)
+    if standing is not None:
+        tail.append(standing)
     meta = f"Requested by {mention(view.requested_by)} · graph `{escape(view.graph)}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"

@@ -68,6 +68,8 @@ class RequestView:
     escalated: bool = False
     waits: bool = False  # on_timeout = "wait": past expires_at it is overdue, not rejected
     overdue: bool = False
+    # The windows "Approve & allow for …" offers (seconds); empty: no such menu.
+    standing_choices: tuple[int, ...] = ()
 
     @property
     def pending(self) -> bool:

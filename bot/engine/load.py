@@ -8,6 +8,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from bot.blocks.view import ActionView, RequestView, Vote
+from bot.engine.standing_rules import choices
 from bot.policy import Policy, PolicyBook, describe_approvers, stricter
 from bot.policy.floor import escalated
 from bot.settings import Settings
@@ -133,5 +134,6 @@ async def load_view(
         escalated_to=policy.escalate_to,
         waits=policy.on_timeout == "wait",
         overdue=row.get("overdue_at") is not None,
+        standing_choices=choices(policy, actions=len(approvals)),
     )
     return view, row, approvals

@@ -18,6 +18,7 @@ from bot.engine.jsonsafe import json_safe
 from bot.engine.load import load_view
 from bot.engine.notify import send_dms
 from bot.engine.remind import first_reminder
+from bot.engine.standing import use_standing
 from bot.errors import Unrepresentable
 from bot.metrics import METRICS
 from bot.policy import Policy
@@ -141,7 +142,7 @@ async def post_request(deps: Deps, request_id: int) -> bool:
             return False
         loaded = await load_view(conn, request_id)
     assert loaded is not None
-    view, row, _ = loaded
+    view, row, approvals = loaded
     text, blocks = build_request_message(view)
     # A run's later requests reply in its first message's thread, when in that channel.
     same_channel = row["channel"] == row["run_channel"]
@@ -166,6 +167,9 @@ async def post_request(deps: Deps, request_id: int) -> bool:
             request_id=request_id,
             detail={"channel": resp["channel"], "ts": resp["ts"]},
         )
+    posted = row | {"channel": resp["channel"], "message_ts": resp["ts"]}
+    if await use_standing(deps, posted, approvals):  # decided under a standing approval
+        return True
     await send_dms(deps, request_id)
     return True
 
