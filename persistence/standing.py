@@ -33,7 +33,7 @@ SELECT s.*, q.thread_id FROM standing_approvals s JOIN requests q ON q.id = s.re
 WHERE s.id = %s
 """
 REVOKE = """
-UPDATE standing_approvals SET revoked_at = now(), revoked_by = %s
+UPDATE standing_approvals SET revoked_at = clock_timestamp(), revoked_by = %s
 WHERE id = %s AND revoked_at IS NULL RETURNING *
 """
 # What someone may see in App Home or /approvals standing: every live grant of the
