@@ -20,7 +20,8 @@ from langgraph.types import interrupt
 from bot.policy import parse_policy
 
 from support.config import TEST_GRAPHS
-from support.harness import Harness, click_payload
+from support.blockkit import check_view
+from support.harness import Harness, click_payload, eventually
 from support.signing import sign
 
 EXACT = """
@@ -296,3 +297,45 @@ async def second(harness: Harness, database_url: str) -> Any:
         yield Harness(str(server.make_url("")).rstrip("/"), http, app[DEPS], harness.fake)
     await server.close()
 
+
+
+def _home_opened(user: str) -> str:
+    return json.dumps({
+        "token": "verification_token", "team_id": "T111", "api_app_id": "A111",
+        "type": "event_callback", "event_id": "Ev111", "event_time": 1700000000,
+        "event": {"type": "app_home_opened", "user": user, "channel": "D111", "tab": "home",
+                  "event_ts": "1700000000.000100"},
+    })
+
+
+async def home_revoke_buttons(harness: Harness, user: str) -> list[str]:
+    """Open the App Home as ``user``: the Revoke buttons it shows."""
+    before = len(harness.fake.of("views.publish"))
+    body = _home_opened(user)
+    status, _ = await harness.post_slack(body, {**sign(body), "Content-Type": "application/json"})
+    assert status == 200
+    published = await eventually(lambda: _published_since(harness, before))
+    view = published[-1]["view"]
+    check_view(view)
+    return revoke_buttons(view)
+
+
+async def _published_since(harness: Harness, before: int) -> list[dict[str, Any]]:
+    return harness.fake.of("views.publish")[before:]
+
+
+async def test_the_app_home_lists_and_revokes(harness: Harness) -> None:
+    first = await ask(harness, 5)
+    await grant(harness, first, user="UALICE", window="1 h")
+    assert await home_revoke_buttons(harness, "UOUTSIDER") == []
+    (grant_id,) = await home_revoke_buttons(harness, "UALICE")  # her own grant
+    payload = click_payload("standing_revoke", grant_id, user="UALICE", value=grant_id)
+    del payload["channel"], payload["container"]["channel_id"]
+    payload["container"] = {"type": "view", "view_id": "V111"}
+    payload["view"] = {"type": "home", "id": "V111"}
+    before = len(harness.fake.of("views.publish"))
+    status, _ = await harness.send(payload)
+    assert status == 200
+    redrawn = await eventually(lambda: _published_since(harness, before))
+    assert revoke_buttons(redrawn[-1]["view"]) == []
+    assert await outcome(harness, await ask(harness, 5)) == "pending"

@@ -75,8 +75,10 @@ def _scope(grant: dict[str, Any]) -> str:
     return f"with exactly `{escape(clip(args, 300))}`"
 
 
-def build_standing_list(grants: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """Live standing approvals, each with a Revoke button (at most 40 of them)."""
+def build_standing_list(
+    grants: list[dict[str, Any]], *, limit: int = 40
+) -> tuple[str, list[dict[str, Any]]]:
+    """Live standing approvals, each with a Revoke button (at most ``limit`` of them)."""
     if not grants:
         text = "No standing approvals are live that you could revoke."
         return text, [context(text)]
@@ -84,7 +86,7 @@ def build_standing_list(grants: list[dict[str, Any]]) -> tuple[str, list[dict[st
         "type": "section",
         "text": {"type": "mrkdwn", "text": "*Standing approvals you can revoke*"},
     }]
-    for grant in grants[:40]:
+    for grant in grants[:limit]:
         line = (f"*{escape(grant['action'])}* of `{escape(grant['graph'])}` "
                 f"{_scope(grant)} · by {mention(grant['granter'])} "
                 f"· until {date_token(grant['expires_at'])}")

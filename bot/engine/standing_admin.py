@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.standing import build_standing_list
 from bot.engine.decide import eligible_users
 from bot.engine.deps import Deps
 from bot.errors import NotAllowed, NotFound
@@ -33,6 +34,14 @@ async def revocable_by(deps: Deps, user: str) -> list[Row]:
     async with deps.pool.connection() as conn:
         grants = await standing.all_live(conn, now=deps.clock())
     return [g for g in grants if await may_revoke(deps, g, user)]
+
+
+async def standing_home_blocks(deps: Deps, user: str) -> list[dict[str, Any]]:
+    """The App Home's part: the standing approvals ``user`` may revoke (none: nothing)."""
+    grants = await revocable_by(deps, user)
+    if not grants:
+        return []
+    return [{"type": "divider"}, *build_standing_list(grants, limit=20)[1]]
 
 
 async def revoke(deps: Deps, grant_id: int, *, user: str) -> Row:

@@ -74,7 +74,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     async def on_revoke(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        await tell(deps, body, await _revoke(deps, body))
+        said = await _revoke(deps, body)
+        if (body.get("view") or {}).get("type") == "home":  # no channel: redraw the tab
+            from bot.listeners.events import publish_home
+
+            await publish_home(deps, user_of(body))
+            return
+        await tell(deps, body, said)
 
     app.action(ACTION_ID)(on_choice)
     app.action(REVOKE_ID)(on_revoke)
