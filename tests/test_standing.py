@@ -5,6 +5,7 @@ granter no longer eligible, the granter's own request."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -19,8 +20,8 @@ from langgraph.types import interrupt
 
 from bot.policy import parse_policy
 
-from support.config import TEST_GRAPHS
 from support.blockkit import check_view
+from support.config import TEST_GRAPHS
 from support.harness import Harness, click_payload, eventually
 from support.signing import sign
 
@@ -262,8 +263,6 @@ async def test_a_revocation_raced_against_a_matching_request(
     first = await ask(harness, 5)
     await grant(harness, first, user="UALICE", window="1 h")
     (grant_id,) = revoke_buttons(await command(harness, "standing", user="UBOB"))
-    import asyncio
-
     raced, _ = await asyncio.gather(ask(second, 5), revoke(harness, grant_id, user="UBOB"))
     used = await harness.rows(
         "SELECT a.at FROM audit_log a JOIN requests r ON r.id = a.request_id "
