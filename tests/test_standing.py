@@ -45,6 +45,13 @@ when = "amount > 1000"
 required_approvals = 2
 """
 
+# A rule that cannot be evaluated for the arguments (no "discount"): unsure, so no use.
+UNSURE = EXACT + """
+[[graphs.shop.actions.pay.rules]]
+when = "discount > 10"
+standing_max_s = 900
+"""
+
 
 class ShopState(TypedDict, total=False):
     action: str
@@ -337,4 +344,11 @@ async def test_the_app_home_lists_and_revokes(harness: Harness) -> None:
     assert status == 200
     redrawn = await eventually(lambda: _published_since(harness, before))
     assert revoke_buttons(redrawn[-1]["view"]) == []
+    assert await outcome(harness, await ask(harness, 5)) == "pending"
+
+
+@pytest.mark.policy(UNSURE)
+async def test_not_while_a_rule_cannot_be_evaluated(harness: Harness) -> None:
+    first = await ask(harness, 5)
+    await grant(harness, first, user="UALICE", window="1 h")
     assert await outcome(harness, await ask(harness, 5)) == "pending"

@@ -20,13 +20,14 @@ from typing import Any
 
 from bot.blocks.edit_modal import changed_args
 from bot.blocks.standing import used_text
-from bot.engine.decide import Conn, current_version, decide
+from bot.engine.decide import Conn, Decided, current_version, decide
 from bot.engine.deps import Deps
-from bot.engine.load import policy_model, proposed_action
+from bot.engine.load import policy_model, proposed_action, request_model
 from bot.engine.standing_rules import choices, refusal
 from bot.errors import ApprovalError, NotAllowed
 from bot.metrics import METRICS
 from bot.policy import Policy
+from bot.policy.book import CONDITION_UNEVALUATED
 from bot.slack.client import SLACK_ERRORS
 from persistence import audit, standing
 
@@ -111,34 +112,50 @@ async def use_standing(deps: Deps, row: Row, approvals: list[Row]) -> bool:
     policy = policy_model(row)
     if not choices(policy, actions=len(approvals)) or row["status"] != "pending":
         return False  # the usual case: nothing is read
+    if _unsure(deps, row):
+        return False
     (approval,) = approvals
+    action = proposed_action(approval)
     now = deps.clock()
     async with deps.pool.connection() as conn:
-        grants = await standing.live_grants(
-            conn, graph=row["graph"], action=proposed_action(approval).name, now=now
-        )
-    action = proposed_action(approval)
+        grants = await standing.live_grants(conn, graph=row["graph"], action=action.name, now=now)
     for grant in grants:
         if refusal(grant, policy=policy, graph=row["graph"], action=action, approval=approval,
-                   requester=row["requested_by"], now=now) is not None:
-            continue
-        try:
-            decided = await decide(
-                deps, int(approval["id"]), user=grant["granter"], kind="approve",
-                version=current_version(approval), team=grant["team"],
-                enterprise=grant["enterprise"], hook=Use(int(grant["id"]), row["graph"]),
-            )
-        except ApprovalError as exc:  # refused and audited: the request waits for people
-            log.info("standing approval %s not used for request %s: %s",
-                     grant["id"], row["id"], exc.message)
-            continue
-        METRICS.inc("approvals_decisions_total", kind="standing")
-        await _say_used(deps, row, grant)
-        from bot.engine.flow import after_decision  # flow imports post, which calls this
+                   requester=row["requested_by"], now=now) is None:
+            decided = await _decide_under(deps, row, approval, grant)
+            if decided is not None:
+                METRICS.inc("approvals_decisions_total", kind="standing")
+                await _say_used(deps, row, grant)
+                from bot.engine.flow import after_decision  # flow imports post: it calls this
 
-        deps.inflight.spawn(after_decision(deps, decided))  # render and resume, tracked
-        return True
+                deps.inflight.spawn(after_decision(deps, decided))  # render and resume
+                return True
     return False
+
+
+async def _decide_under(deps: Deps, row: Row, approval: Row, grant: Row) -> Decided | None:
+    """The granter's approval through the decision transaction, citing ``grant``; None
+    when refused there (audited: the request then waits for people)."""
+    try:
+        return await decide(
+            deps, int(approval["id"]), user=grant["granter"], kind="approve",
+            version=current_version(approval), team=grant["team"],
+            enterprise=grant["enterprise"], hook=Use(int(grant["id"]), row["graph"]),
+        )
+    except ApprovalError as exc:
+        log.info("standing approval %s not used for request %s: %s",
+                 grant["id"], row["id"], exc.message)
+        return None
+
+
+def _unsure(deps: Deps, row: Row) -> bool:
+    """A rule of the file that cannot be evaluated for these arguments fails closed for
+    the fields the combinator knows; standing approvals it may not know: none, then."""
+    defaults = Policy(channel=row["run_channel"], timeout_s=deps.settings.approvals_timeout_s)
+    resolution = deps.policies.explain(
+        defaults=defaults, graph=row["graph"], request=request_model(row)
+    )
+    return any(w.startswith(CONDITION_UNEVALUATED) for w in resolution.warnings)
 
 
 async def _say_used(deps: Deps, row: Row, grant: Row) -> None:
