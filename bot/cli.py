@@ -43,7 +43,10 @@ def _parser() -> argparse.ArgumentParser:
         "print one run's trail (THREAD_ID), export every run's (--since/--until), "
         "or check the hash chains (verify)",
     )
-    audit.add_argument("thread_id", nargs="?", metavar="THREAD_ID|verify")
+    audit.add_argument(
+        "thread_id", nargs="?", metavar="THREAD_ID|verify",
+        help="one run's trail; or verify: recompute every hash chain (exit 1 on a break)",
+    )
     _audit_export_args(audit)
     audit.add_argument(
         "--tz", default="UTC", help="show times in this zone, e.g. Europe/Paris (default UTC)"
