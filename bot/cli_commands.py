@@ -134,6 +134,9 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             deps, args.graph, run_input, channel=channel, requested_by=args.requested_by
         )
     print(dump(started.as_json()) if args.json else started.thread_id)
+    for o in started.overrides:
+        print(f"note: the graph's {o['source']} block asked {o['field']} = {o['asked']!r}; "
+              f"the policy file allows {o['applies']!r}", file=sys.stderr)
     if started.error:
         # The run was recorded (its thread id is printed) but nobody will be asked.
         print(f"error: run {started.thread_id} failed: {started.error}", file=sys.stderr)

@@ -54,6 +54,7 @@ def load_runners(settings: Settings, graphs: GraphRegistry, checkpointer: Any) -
             settings.langgraph_api_url,
             api_key=settings.secret("langgraph_api_key"),
             wait_s=settings.langgraph_wait_s,
+            requester_key=settings.langgraph_requester_key,
         )
     return Runners(LocalRunner(graphs, checkpointer), remote)
 

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     langgraph_poll_s: float = Field(default=5.0, gt=0)  # threads.search(status=interrupted)
     langgraph_webhook_secret: SecretStr | None = None  # X-Approvals-Webhook-Secret, if set
     langgraph_wait_s: float = Field(default=30.0, gt=0)  # how long a resume waits for its run
+    # the thread metadata key the server's own auth sets to the Slack user who started it
+    langgraph_requester_key: str | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -68,9 +68,16 @@ class RemoteRunner:
     kind = "remote"
 
     def __init__(
-        self, url: str, *, api_key: str | None = None, timeout_s: float = 10.0, wait_s: float = 30.0
+        self,
+        url: str,
+        *,
+        api_key: str | None = None,
+        timeout_s: float = 10.0,
+        wait_s: float = 30.0,
+        requester_key: str | None = None,
     ) -> None:
-        """A client for ``url``; ``wait_s`` bounds how long a start or resume waits for the run."""
+        """A client for ``url``; ``wait_s`` bounds how long a start or resume waits for the
+        run; ``requester_key`` names the thread metadata key the server's auth sets."""
         # get_client's transport retries a refused connection five times with backoff
         # (about 7.5 s); a server that is down should fail fast and be retried later.
         http = httpx.AsyncClient(
@@ -81,7 +88,9 @@ class RemoteRunner:
         )
         self.client = LangGraphClient(http)
         self.wait_s = wait_s
+        self.requester_key = requester_key
         self._strict: bool | None = None
+        self._graph_of: dict[str, str] = {}  # assistant id → graph id (never changes)
 
     async def _call(self, call: Awaitable[T]) -> T:
         async with _translated():
@@ -100,6 +109,22 @@ class RemoteRunner:
         if not matches:
             return None
         return RunRef("", graph, str(matches[0]["assistant_id"]))
+
+    async def run_source(self, thread_id: str) -> RunRef | None:
+        """The graph and assistant the thread's latest run used, from the server's own
+        run record (never from thread metadata, which any client may rewrite)."""
+        found: Any = await self._call(self.client.runs.list(thread_id, limit=1))
+        if not found:
+            return None
+        assistant = str(found[0]["assistant_id"])
+        graph = self._graph_of.get(assistant)
+        if graph is None:
+            try:
+                info: Any = await self._call(self.client.assistants.get(assistant))
+            except NotFoundError:
+                return None
+            graph = self._graph_of[assistant] = str(info["graph_id"])
+        return RunRef(thread_id, graph, assistant)
 
     async def strict_resume(self) -> bool:
         """Whether the server's ``/info`` flags say it supports ``strict_resume``."""

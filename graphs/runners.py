@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from graphs.remote import RemoteRunner, is_thread_id
@@ -52,7 +53,8 @@ class Runners:
         """Threads waiting at an interrupt on the server (none without a server)."""
         if self.remote is None:
             return []
-        found = [server_thread(t) for t in await self.remote.interrupted()]
+        key = self.remote.requester_key
+        found = [server_thread(t, requester_key=key) for t in await self.remote.interrupted()]
         return [t for t in found if t is not None]
 
     async def server_thread(self, thread_id: str) -> ServerThread | None:
@@ -60,7 +62,19 @@ class Runners:
         if self.remote is None or not is_thread_id(thread_id):
             return None
         found = await self.remote.thread(thread_id)
-        return server_thread(found) if found is not None else None
+        if found is None:
+            return None
+        return server_thread(found, requester_key=self.remote.requester_key)
+
+    async def verified(self, thread: ServerThread) -> ServerThread | None:
+        """``thread`` with the graph and assistant its run actually used (None when the
+        server shows no run for it): what its policy and its resumes are chosen by."""
+        if self.remote is None:
+            return None
+        source = await self.remote.run_source(thread.thread_id)
+        if source is None:
+            return None
+        return replace(thread, graph=source.graph, assistant_id=source.assistant_id)
 
     async def server_state(self) -> str:
         """``up``, ``down``, or ``off`` when no server is configured (for ``/healthz``)."""

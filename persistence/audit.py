@@ -109,3 +109,15 @@ async def trail(conn: AsyncConnection[Any], thread_id: str) -> list[Row]:
     """Every event of one run, oldest first."""
     cur = await conn.execute(SELECT_TRAIL, (thread_id,))
     return await cur.fetchall()
+
+
+SELECT_OVERRIDES = """
+SELECT o FROM audit_log, jsonb_array_elements(detail->'policy_overrides') o
+WHERE thread_id = %s AND event = 'requested' ORDER BY id
+"""
+
+
+async def policy_overrides(conn: AsyncConnection[Any], thread_id: str) -> list[Any]:
+    """What the policy file's floor changed of what the run's requests asked for."""
+    cur = await conn.execute(SELECT_OVERRIDES, (thread_id,))
+    return [row["o"] for row in await cur.fetchall()]

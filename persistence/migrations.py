@@ -173,6 +173,12 @@ MIGRATIONS: list[str] = [
             WHERE thread_id = thread AND owner = holder AND epoch = at FOR SHARE; IF NOT
         FOUND THEN RAISE EXCEPTION 'lease on thread % (epoch %) was taken over', thread, at
             USING ERRCODE = 'AP001'; END IF; END $fn$;""",
+    # each action of a batch is judged by its own policy (and what it was posted with);
+    # a server thread's requester as its metadata claims it, never taken as the requester
+    """ALTER TABLE approvals ADD COLUMN policy jsonb, ADD COLUMN policy_initial jsonb;
+    UPDATE approvals a SET policy = r.policy FROM requests r WHERE r.id = a.request_id;
+    ALTER TABLE runs ADD COLUMN claimed_by text;
+    ALTER TABLE requests ADD COLUMN channel_failed_at timestamptz;""",
     # a tamper-evident audit log: each row's SHA-256 covers its content and the previous
     # row's hash in its chain (one chain per thread), the chain's head kept per chain (the
     # row lock that orders two rows of one chain, and what an export hands out); existing

@@ -31,8 +31,20 @@ DUE_ESCALATIONS = f"""
 SELECT id FROM requests WHERE {_ESCALATION_DUE} AND {_READY} ORDER BY id LIMIT 20
 """
 LOCK_ESCALATION = f"""
-SELECT id, thread_id, channel, message_ts, policy FROM requests
+SELECT id, thread_id, channel, message_ts, policy, created_at FROM requests
 WHERE id = %s AND {_ESCALATION_DUE} FOR UPDATE SKIP LOCKED
+"""
+# Locked after the request (the lock order of every decision).
+LOCK_PENDING_APPROVALS = """
+SELECT id, policy FROM approvals WHERE request_id = %s AND status = 'pending'
+ORDER BY idx FOR UPDATE
+"""
+SET_APPROVAL_POLICY = "UPDATE approvals SET policy = %s WHERE id = %s"
+# Once per request: the first instance to see its channel fail tells people.
+MARK_CHANNEL_FAILED = """
+UPDATE requests SET channel_failed_at = %s, last_error = %s
+WHERE id = %s AND channel_failed_at IS NULL AND status = 'pending'
+RETURNING id, thread_id, channel
 """
 # Escalation reopens the DM round: the people it adds get theirs.
 SET_ESCALATED = """
@@ -83,6 +95,25 @@ async def lock_escalation(conn: Conn, request_id: int, *, now: datetime) -> Row 
 async def set_escalated(conn: Conn, request_id: int, *, now: datetime, policy: Any) -> None:
     """Store the widened policy of an escalated request."""
     await conn.execute(SET_ESCALATED, (now, Jsonb(policy), request_id))
+
+
+async def mark_channel_failed(
+    conn: Conn, request_id: int, *, now: datetime, error: str
+) -> Row | None:
+    """Mark an open request whose channel stopped working; None if it already was."""
+    cur = await conn.execute(MARK_CHANNEL_FAILED, (now, error[:2000], request_id))
+    return await cur.fetchone()
+
+
+async def lock_pending_approvals(conn: Conn, request_id: int) -> list[Row]:
+    """The request's open approvals with their policies, locked (after the request)."""
+    cur = await conn.execute(LOCK_PENDING_APPROVALS, (request_id,))
+    return await cur.fetchall()
+
+
+async def set_approval_policy(conn: Conn, approval_id: int, *, policy: Any) -> None:
+    """Store one action's widened policy (escalation)."""
+    await conn.execute(SET_APPROVAL_POLICY, (Jsonb(policy), approval_id))
 
 
 async def set_dms_sent(conn: Conn, request_id: int, *, now: datetime) -> None:

@@ -8,8 +8,9 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 ADOPT_RUN = """
-INSERT INTO runs (thread_id, graph, input, channel, requested_by, runner, assistant_id, status)
-VALUES (%s, %s, %s, %s, %s, 'remote', %s, 'waiting')
+INSERT INTO runs (thread_id, graph, input, channel, requested_by, runner, assistant_id, status,
+                  claimed_by)
+VALUES (%s, %s, %s, %s, %s, 'remote', %s, 'waiting', %s)
 ON CONFLICT (thread_id) DO NOTHING
 """
 ENSURE_POLL = "INSERT INTO remote_polls (name) VALUES (%s) ON CONFLICT (name) DO NOTHING"
@@ -28,11 +29,15 @@ async def adopt_run(
     channel: str,
     requested_by: str | None,
     assistant_id: str | None,
+    claimed_by: str | None = None,
 ) -> bool:
-    """Record a server thread the bot did not start; False when it is already known."""
+    """Record a server thread the bot did not start; False when it is already known.
+
+    ``requested_by`` is the requester the server's auth vouches for (or None);
+    ``claimed_by`` is who the thread's metadata says, shown but never trusted."""
     cur = await conn.execute(
         ADOPT_RUN,
-        (thread_id, graph, Jsonb(input), channel, requested_by, assistant_id),
+        (thread_id, graph, Jsonb(input), channel, requested_by, assistant_id, claimed_by),
     )
     return cur.rowcount == 1
 

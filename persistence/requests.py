@@ -27,7 +27,9 @@ ON CONFLICT (thread_id, interrupt_id) WHERE resumed_at IS NULL AND status <> 'fa
 DO NOTHING
 RETURNING id
 """
-INSERT_APPROVAL = "INSERT INTO approvals (request_id, idx, action, args) VALUES (%s, %s, %s, %s)"
+INSERT_APPROVAL = """
+INSERT INTO approvals (request_id, idx, action, args, policy) VALUES (%s, %s, %s, %s, %s)
+"""
 SELECT_REQUEST = "SELECT * FROM requests WHERE id = %s"
 SELECT_OPEN_REQUESTS = """
 SELECT * FROM requests WHERE thread_id = %s AND resumed_at IS NULL AND status <> 'failed'
@@ -36,8 +38,9 @@ ORDER BY id
 SELECT_APPROVALS = "SELECT * FROM approvals WHERE request_id = %s ORDER BY idx"
 SELECT_APPROVAL = "SELECT * FROM approvals WHERE id = %s"
 SELECT_APPROVAL_CONTEXT = """
-SELECT a.id AS approval_id, a.request_id, r.thread_id, r.policy, r.policy_initial, r.request,
-       r.escalated_at,
+SELECT a.id AS approval_id, a.request_id, r.thread_id, r.policy AS request_policy,
+       coalesce(a.policy, r.policy) AS policy, a.policy_initial, r.request,
+       r.escalated_at, r.created_at,
        run.requested_by, run.graph, run.channel AS run_channel,
        (SELECT jsonb_agg(jsonb_build_object('id', x.id, 'args', x.args) ORDER BY x.idx)
         FROM approvals x WHERE x.request_id = a.request_id) AS args_of
@@ -46,10 +49,10 @@ WHERE a.id = %s
 """
 LOCK_APPROVALS = "SELECT * FROM approvals WHERE request_id = %s ORDER BY idx FOR UPDATE"
 TIGHTEN_POLICY = """
-UPDATE requests SET policy_initial = coalesce(policy_initial, policy), policy = %s,
-                    expires_at = least(expires_at, %s)
+UPDATE approvals SET policy_initial = coalesce(policy_initial, policy), policy = %s
 WHERE id = %s
 """
+SHORTEN_EXPIRY = "UPDATE requests SET expires_at = least(expires_at, %s) WHERE id = %s"
 LOCK_REQUEST_OF_APPROVAL = """
 SELECT r.* FROM requests r JOIN approvals a ON a.request_id = r.id
 WHERE a.id = %s FOR UPDATE OF r
@@ -115,8 +118,10 @@ async def insert_request(
     expires_at: datetime | None,
     remind_at: datetime | None,
     actions: list[dict[str, Any]],
+    policies: list[Any],
 ) -> int | None:
-    """Store a request and its approvals; None when this interrupt already has an open one."""
+    """Store a request and its approvals, each with its own policy; None when this
+    interrupt already has an open one."""
     async with conn.transaction():
         cur = await conn.execute(
             INSERT_REQUEST,
@@ -134,11 +139,10 @@ async def insert_request(
         row = await cur.fetchone()
         if row is None:
             return None
-        for idx, action in enumerate(actions):
+        for idx, (action, policy) in enumerate(zip(actions, policies, strict=True)):
             stored = {**action, ARG_ORDER: arg_order(action)}
-            await conn.execute(
-                INSERT_APPROVAL, (row["id"], idx, Jsonb(stored), Jsonb(action.get("args", {})))
-            )
+            values = (row["id"], idx, Jsonb(stored), Jsonb(action.get("args", {})), Jsonb(policy))
+            await conn.execute(INSERT_APPROVAL, values)
         return int(row["id"])
 
 
@@ -226,10 +230,13 @@ async def context_and_lock(
 
 
 async def set_policy(
-    conn: Conn, request_id: int, *, policy: Any, expires_at: datetime | None
+    conn: Conn, approval_id: int, *, policy: Any, request_id: int, expires_at: datetime | None
 ) -> None:
-    """Replace the request's policy (an edit tightened it), keeping the first one."""
-    await conn.execute(TIGHTEN_POLICY, (Jsonb(policy), expires_at, request_id))
+    """Replace an approval's policy (an edit tightened it), keeping the first one, and
+    bring the request's expiry forward if that policy's timeout is shorter."""
+    await conn.execute(TIGHTEN_POLICY, (Jsonb(policy), approval_id))
+    if expires_at is not None:
+        await conn.execute(SHORTEN_EXPIRY, (expires_at, request_id))
 
 
 async def lock_request(conn: Conn, request_id: int) -> Row | None:

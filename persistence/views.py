@@ -11,7 +11,8 @@ from persistence.pipelines import pipelined
 Row = dict[str, Any]
 
 SELECT_REQUEST_VIEW = """
-SELECT r.*, run.graph, run.requested_by, run.slack_thread_ts, run.channel AS run_channel
+SELECT r.*, run.graph, run.requested_by, run.claimed_by, run.slack_thread_ts,
+       run.channel AS run_channel
 FROM requests r JOIN runs run USING (thread_id) WHERE r.id = %s
 """
 SELECT_APPROVALS_OF_REQUEST = "SELECT * FROM approvals WHERE request_id = %s ORDER BY idx"

@@ -131,3 +131,19 @@ async def test_invalid_policy_file_stops_the_start_naming_file_line_and_field(
     code, _, err = await _cli("serve", env=env)
     assert code == 2 and "Traceback" not in err
     assert f"{policy}:3: graphs.payments.required_approvals" in err
+
+
+async def test_run_says_what_the_policy_file_overrode(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[graphs.ledger]\nallowed_decisions = ["reject"]\n')
+    env = _env(database_url, fake_slack, APPROVALS_POLICY=str(policy),
+               APPROVALS_GRAPHS="ledger=support.graphs:build_ledger")
+    run_input = json.dumps({"amount": 5, "ledger": str(tmp_path / "l"), "allowed": ["approve"]})
+    code, out, err = await _cli("run", "ledger", "--input", run_input, "--json", env=env)
+    assert code == 0, err
+    (override,) = json.loads(out)["policy_overrides"]
+    assert override == {"source": "approval", "field": "allowed_decisions",
+                        "asked": ["approve"], "applies": ["reject"]}
+    assert "asked allowed_decisions = ['approve']; the policy file allows ['reject']" in err

@@ -105,7 +105,7 @@ async def test_an_edit_is_judged_by_the_policy_of_its_new_arguments(finance: Har
     answer = await edit(harness, approval_id, user="UCFO", amount="5000000", recipient="offshore")
     assert answer.get("response_action") != "errors", answer
     assert (await harness.rows("SELECT status FROM approvals"))[0]["status"] == "pending"
-    policy = (await harness.rows("SELECT policy FROM requests"))[0]["policy"]
+    policy = (await harness.rows("SELECT policy FROM approvals"))[0]["policy"]
     assert policy["required_approvals"] == 2
 
     async def redrawn() -> bool:

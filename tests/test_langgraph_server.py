@@ -47,7 +47,9 @@ async def test_run_started_on_the_server_is_posted_and_approved(
     post = harness.fake.of("chat.postMessage")[0]
     assert post["channel"] == "C0SERVER" and "4,200" in str(post["blocks"])
     run = (await harness.rows("SELECT * FROM runs WHERE thread_id = %s", thread_id))[0]
-    assert (run["graph"], run["runner"], run["requested_by"]) == (GRAPH, "remote", "UOPS")
+    # Metadata names the requester only as a claim (see test_langgraph_server_metadata.py).
+    assert (run["graph"], run["runner"], run["claimed_by"]) == (GRAPH, "remote", "UOPS")
+    assert run["requested_by"] is None
 
     status, _ = await harness.click("approve", approval_id, user="UALICE")
     assert status == 200

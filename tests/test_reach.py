@@ -190,7 +190,7 @@ async def test_escalation_makes_new_people_eligible_mentions_and_audits(
     assert sorted(p["channel"] for p in dms(harness) if p.get("blocks")) == [
         "UALICE", "UBOB", "UBOSS", "UCAROL"]
     assert (await events(harness, thread_id)).count("escalated") == 1
-    rows = await harness.rows("SELECT policy FROM requests")
+    rows = await harness.rows("SELECT policy FROM approvals")
     assert rows[0]["policy"]["required_approvals"] == 1  # never lowered
 
     await harness.click("approve", approval_id, user="UBOSS")
@@ -256,7 +256,7 @@ async def test_a_condition_that_cannot_be_evaluated_fails_closed_and_is_audited(
     harness: Harness, clock: Clock
 ) -> None:
     thread_id, approval_id = await start(harness)  # its arguments have no payee
-    rows = await harness.rows("SELECT policy FROM requests")
+    rows = await harness.rows("SELECT policy FROM approvals")
     assert rows[0]["policy"]["required_approvals"] == 2
     audit = await harness.rows(
         "SELECT detail FROM audit_log WHERE event = 'requested' AND thread_id = %s", thread_id

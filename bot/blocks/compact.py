@@ -20,7 +20,7 @@ def _compact_section(index: int, view: ActionView, required: int) -> dict[str, A
         for k, v in view.args.items()
     ]
     if view.approvals:
-        lines.append(progress_line(view, required))
+        lines.append(progress_line(view, view.needs(required)))
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip("\n".join(lines), 3000)}}
 
 

@@ -20,7 +20,7 @@ from bot.blocks.view import ActionView, RequestView
 
 
 def _needed(view: RequestView, action: ActionView | None) -> str:
-    more = view.required_approvals - len(action.approvals) if action else 0
+    more = action.needs(view.required_approvals) - len(action.approvals) if action else 0
     what = f"{plural(more, 'more approval')}" if more > 0 else "More approvals"
     return (
         f"🔐 *{what} needed* for *{escape(clip(current_title(view), 200))}* — "
@@ -36,7 +36,7 @@ def _full(view: RequestView) -> list[dict[str, Any]]:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
             blocks.extend(args_blocks(action))
             if action.approvals:
-                blocks.append(context(progress_line(action, view.required_approvals)))
+                blocks.append(context(progress_line(action, action.needs(view.required_approvals))))
             blocks.append(buttons(action))
         else:
             blocks.append(context(outcome_line(action)))

@@ -29,11 +29,13 @@ def _action_blocks(
         head = f"*{numbered}. {escape(view.action.name)}*"
         if view.action.description:
             head += f"\n{clip(escape(view.action.description), 2500)}"
+        if view.pending and view.deciders:  # each call of a batch has its own deciders
+            head += f"\n_Decided by {view.deciders}_"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": head}})
     blocks.extend(args_blocks(view))
     if view.pending:
         if view.approvals:
-            blocks.append(context(progress_line(view, required)))
+            blocks.append(context(progress_line(view, view.needs(required))))
         blocks.append(buttons(view))
     else:
         blocks.append(context(outcome_line(view)))
@@ -72,7 +74,7 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     standing = standing_block(view)
     if standing is not None:
         tail.append(standing)
-    meta = f"Requested by {mention(view.requested_by)} · graph `{escape(view.graph)}`"
+    meta = f"{_requester(view)} · graph `{escape(view.graph)}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
     if view.deciders and view.pending:
@@ -89,6 +91,12 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     blocks.extend(tail)
     state = "pending" if view.pending else "decided"
     return f"Approval {state}: {clip(escape(title), 2900)}", blocks
+
+
+def _requester(view: RequestView) -> str:
+    if view.requested_by is None and view.claimed_by:
+        return f"Requested by {mention(view.claimed_by)} _(claimed by the run, not verified)_"
+    return f"Requested by {mention(view.requested_by)}"
 
 
 def due_text(view: RequestView) -> str:

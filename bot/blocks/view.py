@@ -37,11 +37,17 @@ class ActionView:
     votes: list[Vote] = field(default_factory=list)  # approvals so far, or the deciders
     reason: str | None = None
     round: int = 1  # with ``args``, the version the buttons name
+    required: int | None = None  # by its own policy (None: as many as the request)
+    deciders: str | None = None  # who may decide it, as mrkdwn (the bot's own mentions)
 
     @property
     def pending(self) -> bool:
         """Still waiting for a decision."""
         return self.status == "pending"
+
+    def needs(self, request_required: int) -> int:
+        """How many approvals this action needs (its own policy's, else the request's)."""
+        return self.required if self.required is not None else request_required
 
     @property
     def approvals(self) -> list[Vote]:
@@ -68,6 +74,8 @@ class RequestView:
     escalated: bool = False
     waits: bool = False  # on_timeout = "wait": past expires_at it is overdue, not rejected
     overdue: bool = False
+    # Who a server thread's metadata says started it: shown as a claim, never trusted.
+    claimed_by: str | None = None
     # The windows "Approve & allow for …" offers (seconds); empty: no such menu.
     standing_choices: tuple[int, ...] = ()
 

@@ -21,7 +21,7 @@ from bot.blocks.edit_modal import changed_args
 from bot.blocks.format import link, mention
 from bot.blocks.version import Version
 from bot.engine.deps import Deps
-from bot.engine.load import governing_policy, policy_model
+from bot.engine.load import approval_policy, governing_policy, policy_model
 from bot.engine.step import Step, complete_if_done
 from bot.errors import AlreadyDecided, ApprovalError, NotAllowed, NotFound, Stale, Unavailable
 from bot.policy import Policy, check_can_decide
@@ -163,15 +163,17 @@ async def _decide(deps: Deps, approval_id: int, click: Click, seen: dict[str, Ro
         now = deps.clock()
         _check_open(deps, request, approval, click, now=now)
         locked = {int(a["id"]): a["args"] for a in approvals}
+        own = approval_policy(approval, request)
         stored = {
-            "policy": request["policy"],
-            "policy_initial": request["policy_initial"],
+            "policy": own.model_dump(mode="json"),
+            "policy_initial": approval["policy_initial"],
             "escalated_at": request["escalated_at"],
+            "created_at": request["created_at"],
         }
         policy = _policy(deps, context | stored, locked, approval_id, click)
         if _who(policy) != _who(expected):
             raise Unavailable("This request changed just now. Nothing was recorded: try again.")
-        expires = _expiry(request, policy, now=now)
+        expires = _expiry(request, own, policy, now=now)
         check_can_decide(
             policy,
             user=click.user,
@@ -186,9 +188,10 @@ async def _decide(deps: Deps, approval_id: int, click: Click, seen: dict[str, Ro
                              requester=context["requested_by"], now=now)
         step = Step(conn, now, request, approval, policy, click.user)
         await step.apply(click.kind, votes=votes, args=click.args, reason=click.reason)
-        if policy != policy_model(request):
+        if policy != own:
             await requests.set_policy(
-                conn, int(request["id"]), policy=policy.model_dump(mode="json"), expires_at=expires
+                conn, approval_id, policy=policy.model_dump(mode="json"),
+                request_id=int(request["id"]), expires_at=expires,
             )
         approvals = [step.written if int(a["id"]) == approval_id else a for a in approvals]
         complete = await complete_if_done(conn, request, approvals)
@@ -204,18 +207,21 @@ def _is_edit(approval_args: dict[str, Any], click: Click) -> bool:
 def _policy(
     deps: Deps, context: Row, args_of: dict[int, Any], approval_id: int, click: Click
 ) -> Policy:
-    """The stored policy, or for an edit the policy its new arguments resolve to."""
+    """The action's own stored policy, or for an edit the policy its new arguments
+    resolve to, met with the one it was posted with."""
     if not _is_edit(args_of[approval_id], click):
         return policy_model(context)
     assert click.args is not None
-    edited = args_of | {approval_id: click.args}
-    return governing_policy(deps.policies, deps.settings, context, edited)
+    return governing_policy(deps.policies, deps.settings, context, approval_id, click.args)
 
 
-def _expiry(request: Row, policy: Policy, *, now: datetime) -> datetime | None:
-    """When the request expires under ``policy``: sooner if an edit shortened the timeout."""
+def _expiry(request: Row, own: Policy, policy: Policy, *, now: datetime) -> datetime | None:
+    """When the request expires under ``policy``: sooner if an edit shortened the timeout
+    of the action's policy ``own``; None when it does not move."""
     expires: datetime | None = request["expires_at"]
-    shorter = policy_model(request).timeout_s - policy.timeout_s
+    shorter = own.timeout_s - policy.timeout_s
+    if shorter <= 0:
+        return None
     if expires is not None and shorter > 0:
         expires -= timedelta(seconds=shorter)
         if expires <= now and policy.on_timeout != "wait":

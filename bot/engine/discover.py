@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import socket
+from typing import Any
 
 from bot.engine.deps import Deps, pause
 from bot.engine.post import sync_run
@@ -26,7 +27,9 @@ INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 async def adopt(deps: Deps, thread: ServerThread) -> str | None:
     """Record the thread as a run when it is new, then post its interrupts (or finish it).
 
-    Returns the run's status, or None when there is no channel to post to.
+    A new thread's graph and assistant are read from the run the server recorded, never
+    from its metadata (see :class:`ServerThread`). Returns the run's status, or None when
+    there is no channel to post to or no run to take the graph from.
     """
     channel = thread.channel or deps.settings.approvals_channel
     if channel is None:
@@ -34,16 +37,13 @@ async def adopt(deps: Deps, thread: ServerThread) -> str | None:
                     thread.thread_id)
         return None
     async with deps.pool.connection() as conn:
-        new = await remote.adopt_run(
-            conn, thread.thread_id, graph=thread.graph, input={}, channel=channel,
-            requested_by=thread.requested_by, assistant_id=thread.assistant_id,
-        )
-        if new:
-            await audit.record(
-                conn, "started", thread_id=thread.thread_id, actor=thread.requested_by,
-                detail={"graph": thread.graph, "runner": "remote"},
-            )
         run = await runs.get_run(conn, thread.thread_id)
+    new = False
+    if run is None:
+        run, new = await _adopt_new(deps, thread, channel)
+        if run is None:
+            return None
+    async with deps.pool.connection() as conn:
         known = {r["interrupt_id"] for r in await requests.open_requests(conn, thread.thread_id)}
     if run is None or run["runner"] != "remote":
         return None  # a server thread may not take over a local run by reusing its id
@@ -51,6 +51,33 @@ async def adopt(deps: Deps, thread: ServerThread) -> str | None:
         return str(run["status"])  # every interrupt it waits at is stored: nothing to read
     # Synced even when done: a finished server thread can be given a new run later.
     return await sync_run(deps, thread.thread_id)
+
+
+async def _adopt_new(
+    deps: Deps, claimed: ServerThread, channel: str
+) -> tuple[dict[str, Any] | None, bool]:
+    """Record a thread the bot has not seen, by the graph its run used; (run, new)."""
+    thread = await deps.runners.verified(claimed)
+    if thread is None:
+        log.warning("thread %s shows no run on the server; not adopted", claimed.thread_id)
+        return None, False
+    detail: dict[str, Any] = {"graph": thread.graph, "runner": "remote"}
+    if claimed.graph != thread.graph:
+        log.warning("thread %s: metadata claims graph %r, its run used %r; %r applies",
+                    thread.thread_id, claimed.graph, thread.graph, thread.graph)
+        detail["claimed_graph"] = claimed.graph
+    if thread.claimed_by:
+        detail["claimed_by"] = thread.claimed_by
+    async with deps.pool.connection() as conn:
+        new = await remote.adopt_run(
+            conn, thread.thread_id, graph=thread.graph, input={}, channel=channel,
+            requested_by=thread.requested_by, assistant_id=thread.assistant_id,
+            claimed_by=thread.claimed_by,
+        )
+        if new:
+            await audit.record(conn, "started", thread_id=thread.thread_id,
+                               actor=thread.requested_by, detail=detail)
+        return await runs.get_run(conn, thread.thread_id), new
 
 
 async def poll_once(deps: Deps) -> int:

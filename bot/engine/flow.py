@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.engine.decide import Decided
@@ -33,6 +33,8 @@ class RunStarted:
     status: str
     request_ids: list[int]
     error: str | None = None  # why the run failed (``status == "failed"``)
+    # what the policy file's floor changed of what the run's requests asked for
+    overrides: list[Any] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """The ``run --json`` and ``POST /api/runs`` answer."""
@@ -44,6 +46,8 @@ class RunStarted:
         }
         if self.error:
             answer["error"] = self.error
+        if self.overrides:
+            answer["policy_overrides"] = self.overrides
         return answer
 
 
@@ -72,10 +76,11 @@ async def start_run(
     async with deps.pool.connection() as conn:
         open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]
         row = await runs.get_run(conn, thread_id)
+        overrides = await audit.policy_overrides(conn, thread_id)
     if row is not None and row["status"] == "failed":
         error = (row["outcome"] or {}).get("error") or "the run failed"
-        return RunStarted(thread_id, graph, "failed", open_ids, error)
-    return RunStarted(thread_id, graph, status, open_ids)
+        return RunStarted(thread_id, graph, "failed", open_ids, error, overrides)
+    return RunStarted(thread_id, graph, status, open_ids, overrides=overrides)
 
 
 async def _first_invoke(

@@ -9,8 +9,7 @@ from psycopg import AsyncConnection
 
 from bot.blocks.view import ActionView, RequestView, Vote
 from bot.engine.standing_rules import choices
-from bot.policy import Policy, PolicyBook, describe_approvers, stricter
-from bot.policy.floor import escalated
+from bot.policy import Policy, PolicyBook, describe_approvers, escalated, meet
 from bot.settings import Settings
 from graphs.models import Action, ApprovalRequest
 from persistence import requests, views
@@ -28,31 +27,37 @@ def policy_model(row: Row) -> Policy:
 
 
 def governing_policy(
-    book: PolicyBook, settings: Settings, context: Row, args_of: dict[int, dict[str, Any]]
+    book: PolicyBook, settings: Settings, context: Row, approval_id: int, args: dict[str, Any]
 ) -> Policy:
-    """The policy for the request's actions with the arguments ``args_of`` (approval id →
-    arguments): what the file and the graph's block say for those very arguments, and
-    never weaker than the policy the request was posted with.
+    """The policy for one action of the request with the new ``args``: what the file
+    and the graph's block say for those very arguments, met with the policy the action
+    was posted with (:func:`meet`: never weaker than either, and only reject when the
+    new arguments belong in another channel where anyone there may decide).
 
     ``context`` is a row of ``approval_context``: the stored request, graph and channel.
     """
     stored = request_model(context)
     ids = [int(entry["id"]) for entry in context["args_of"]]
-    actions = [
-        action.model_copy(update={"args": args_of[i]})
-        for i, action in zip(ids, stored.actions, strict=True)
-    ]
+    action = stored.actions[ids.index(approval_id)].model_copy(update={"args": args})
     defaults = Policy(
         channel=context["run_channel"],
         timeout_s=settings.approvals_timeout_s,
         reminder_s=settings.approvals_reminder_s,
     )
-    edited = stored.model_copy(update={"actions": actions})
-    resolved = book.resolve(defaults=defaults, graph=context["graph"], request=edited)
+    resolved = book.resolve_action(
+        defaults=defaults, graph=context["graph"], action=action, approval=stored.approval
+    )
     floor = Policy.model_validate(context["policy_initial"] or context["policy"])
-    both = stricter(floor, resolved)
-    # An escalated request stays escalated, whatever an edit's arguments resolve to.
-    return escalated(both) if context.get("escalated_at") is not None else both
+    both = meet(floor, resolved, channel="must_match")
+    return escalated(both) if _escalated_for(both, context) else both
+
+
+def _escalated_for(policy: Policy, context: Row) -> bool:
+    """Whether the request was escalated no sooner than ``policy`` itself escalates."""
+    at, posted = context.get("escalated_at"), context.get("created_at")
+    if at is None or policy.escalate_after_s is None or posted is None:
+        return False
+    return (at - posted).total_seconds() >= policy.escalate_after_s
 
 
 def action_as_it_stands(approval: Row) -> Action:
@@ -86,7 +91,8 @@ def _order_of(approval: Row) -> list[str]:
     return [k for k in order if isinstance(k, str)] if isinstance(order, list) else []
 
 
-def _action_view(approval: Row, votes: list[Vote]) -> ActionView:
+def _action_view(approval: Row, votes: list[Vote], own: Policy, requester: str | None
+                 ) -> ActionView:
     decision = approval["decision"] or {}
     if approval["status"] in ("rejected", "responded", "expired", "cancelled"):
         at = datetime.fromisoformat(decision["decided_at"])
@@ -100,7 +106,21 @@ def _action_view(approval: Row, votes: list[Vote]) -> ActionView:
         # a reject's reason, or the text of a response; a cancel's "by" names who did it
         reason=None if approval["status"] == "cancelled" else decision.get("reason"),
         round=int(approval["round"]),
+        required=own.required_approvals,
+        deciders=describe_approvers(own, exclude=[requester]),
     )
+
+
+def approval_policy(approval: Row, request: Row) -> Policy:
+    """The policy one action is judged by (rows stored before it had one: the request's)."""
+    return Policy.model_validate(approval.get("policy") or request["policy"])
+
+
+def _standing_choices(row: Row, approvals: list[Row]) -> tuple[int, ...]:
+    """The windows "Approve & allow for …" offers: only for one action, by its policy."""
+    if len(approvals) != 1:
+        return ()
+    return choices(approval_policy(approvals[0], row), actions=1)
 
 
 async def load_view(
@@ -116,6 +136,8 @@ async def load_view(
         votes.setdefault(v["approval_id"], []).append(Vote(user=v["user_id"], at=v["at"]))
     request = request_model(row)
     policy = policy_model(row)
+    who = row["requested_by"]
+    edited = [approval_policy(a, row) for a in approvals if a.get("policy_initial") is not None]
     note = None
     if row["status"] == "failed":
         note = f"The run could not be resumed: {row['last_error'] or 'unknown error'}"
@@ -125,15 +147,22 @@ async def load_view(
         description=request.description,
         requested_by=row["requested_by"],
         graph=row["graph"],
-        actions=[_action_view(a, votes.get(int(a["id"]), [])) for a in approvals],
-        required_approvals=policy.required_approvals,
+        actions=[
+            _action_view(a, votes.get(int(a["id"]), []), approval_policy(a, row), who)
+            for a in approvals
+        ],
+        required_approvals=max(
+            [policy.required_approvals, *(approval_policy(a, row).required_approvals
+                                          for a in approvals)]
+        ),
         expires_at=row["expires_at"],
         note=note,
-        deciders=describe_approvers(policy) if row["policy_initial"] is not None else None,
+        deciders=describe_approvers(edited[0], exclude=who) if edited else None,
         escalated=row.get("escalated_at") is not None,
         escalated_to=policy.escalate_to,
         waits=policy.on_timeout == "wait",
         overdue=row.get("overdue_at") is not None,
-        standing_choices=choices(policy, actions=len(approvals)),
+        claimed_by=row.get("claimed_by"),
+        standing_choices=_standing_choices(row, approvals),
     )
     return view, row, approvals

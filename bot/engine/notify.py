@@ -61,6 +61,11 @@ async def send_dms(deps: Deps, request_id: int) -> int:
     return sent
 
 
+async def send_to(deps: Deps, request_id: int, targets: set[str]) -> int:
+    """DM the request, with its buttons, to each of ``targets`` not DMed it yet."""
+    return await _send_each(deps, request_id, targets) if targets else 0
+
+
 async def _send_each(deps: Deps, request_id: int, targets: set[str]) -> int:
     async with deps.pool.connection() as conn:
         loaded = await load_view(conn, request_id)

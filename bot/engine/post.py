@@ -21,7 +21,7 @@ from bot.engine.remind import first_reminder
 from bot.engine.standing import use_standing
 from bot.errors import Unrepresentable
 from bot.metrics import METRICS
-from bot.policy import Policy
+from bot.policy import Override, Policy, Resolution
 from bot.slack.client import SLACK_ERRORS, permanent_error
 from graphs.adapters import normalize
 from graphs.models import ApprovalRequest
@@ -58,21 +58,33 @@ def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _narrow(request: ApprovalRequest, policy: Policy) -> ApprovalRequest:
-    """Offer only the decisions both the graph and the policy allow.
-
-    When they share none (a batch's combined policy can do that), the graph's own list
-    stands: a request nobody can answer would only ever expire.
-    """
+def _narrow(request: ApprovalRequest, policies: tuple[Policy, ...]) -> ApprovalRequest:
+    """Offer on each action only the decisions both it and its own policy allow (the
+    resolution already made that non-empty: reject alone when they share none)."""
     actions = [
         a.model_copy(
             update={
-                "allowed": tuple(k for k in a.allowed if k in policy.allowed_decisions) or a.allowed
+                "allowed": tuple(k for k in a.allowed if k in p.allowed_decisions)
+                or p.allowed_decisions
             }
         )
-        for a in request.actions
+        for a, p in zip(request.actions, policies, strict=True)
     ]
     return request.model_copy(update={"actions": actions})
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def _say_overrides(graph: str, overrides: tuple[Override, ...]) -> None:
+    """Warn once per graph and field that the floor changed what a layer asked for."""
+    for o in overrides:
+        if (graph, o.field) not in _WARNED:
+            _WARNED.add((graph, o.field))
+            log.warning(
+                "policy for graph %s: %s asked %s = %r; the policy file's floor applies %r",
+                graph, o.source, o.field, o.asked, o.applies,
+            )
 
 
 def _normalized(interrupt: Any) -> ApprovalRequest:
@@ -99,8 +111,9 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
     resolution = deps.policies.explain(defaults=defaults, graph=run["graph"], request=request)
     for warning in resolution.warnings:
         log.warning("policy for graph %s: %s", run["graph"], warning)
+    _say_overrides(run["graph"], resolution.overrides)
     policy = resolution.policy
-    request = _narrow(request, policy)
+    request = _narrow(request, resolution.actions)
     now = deps.clock()
     expires = now + timedelta(seconds=policy.timeout_s)
     remind = first_reminder(policy, now=now)
@@ -116,6 +129,7 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
             expires_at=expires,
             remind_at=remind,
             actions=[a.model_dump(mode="json") for a in request.actions],
+            policies=[p.model_dump(mode="json") for p in resolution.actions],
         )
         if request_id is not None:
             await audit.record(
@@ -125,14 +139,20 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
                 request_id=request_id,
                 actor=run["requested_by"],
                 args_before=[a.args for a in request.actions],
-                # e.g. a condition that could not be evaluated and so failed closed
-                detail=_warnings_detail(resolution.warnings),
+                # e.g. a condition that could not be evaluated and so failed closed, or
+                # a block asking for what the file does not allow
+                detail=_policy_detail(resolution),
             )
     return request_id
 
 
-def _warnings_detail(warnings: tuple[str, ...]) -> dict[str, Any] | None:
-    return {"policy_warnings": list(warnings)} if warnings else None
+def _policy_detail(resolution: Resolution) -> dict[str, Any] | None:
+    detail: dict[str, Any] = {}
+    if resolution.warnings:
+        detail["policy_warnings"] = list(resolution.warnings)
+    if resolution.overrides:
+        detail["policy_overrides"] = [o.model_dump(mode="json") for o in resolution.overrides]
+    return detail or None
 
 
 async def post_request(deps: Deps, request_id: int) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from bot.blocks.format import date_token
 from bot.engine.deps import Deps
 from bot.engine.notify import dm_text
+from bot.engine.stalled import channel_failed
 from bot.metrics import METRICS
 from bot.policy import Policy
 from bot.slack.client import SLACK_ERRORS
@@ -54,6 +55,7 @@ async def send_reminder(deps: Deps, row: dict[str, Any]) -> None:
         )
     except SLACK_ERRORS as exc:
         log.warning("reminder for request %s failed: %s", row["id"], exc)
+        await channel_failed(deps, int(row["id"]), exc)
         return
     METRICS.inc("approvals_reminders_sent_total")
     await dm_text(deps, int(row["id"]), text)

@@ -11,6 +11,7 @@ from bot.blocks.view import RequestView
 from bot.engine.deps import Deps
 from bot.engine.load import load_view
 from bot.engine.notify import update_dms
+from bot.engine.stalled import channel_failed
 from bot.slack.client import SLACK_ERRORS, permanent_error
 from persistence import reach, requests
 
@@ -48,6 +49,7 @@ async def render_request(deps: Deps, request_id: int) -> bool:
                         "the sweeper retries" if again else "not retried", exc)
             async with deps.pool.connection() as conn:
                 await requests.set_render_needed(conn, request_id, again)
+            await channel_failed(deps, request_id, exc)
             return False
         sent = message
     async with deps.pool.connection() as conn, conn.pipeline():

@@ -22,7 +22,7 @@ from bot.blocks.edit_modal import changed_args
 from bot.blocks.standing import used_text
 from bot.engine.decide import Conn, Decided, current_version, decide
 from bot.engine.deps import Deps
-from bot.engine.load import policy_model, proposed_action, request_model
+from bot.engine.load import approval_policy, proposed_action, request_model
 from bot.engine.standing_rules import choices, refusal
 from bot.errors import ApprovalError, NotAllowed
 from bot.metrics import METRICS
@@ -109,12 +109,12 @@ async def use_standing(deps: Deps, row: Row, approvals: list[Row]) -> bool:
     ``row`` is the request (with its run's columns) and ``approvals`` its approval rows,
     as just read to post it. True when it was decided (then rendered and resumed).
     """
-    policy = policy_model(row)
-    if not choices(policy, actions=len(approvals)) or row["status"] != "pending":
-        return False  # the usual case: nothing is read
-    if _unsure(deps, row):
+    if len(approvals) != 1 or row["status"] != "pending":
         return False
     (approval,) = approvals
+    policy = approval_policy(approval, row)  # the policy this very action is judged by
+    if not choices(policy, actions=1) or _unsure(deps, row):
+        return False  # the usual case: nothing is read
     action = proposed_action(approval)
     now = deps.clock()
     async with deps.pool.connection() as conn:

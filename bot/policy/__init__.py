@@ -84,7 +84,7 @@ An invalid file stops the bot at start with ``FILE:LINE: FIELD: what is wrong``.
 
 from __future__ import annotations
 
-from bot.policy.book import PolicyBook, Resolution, Rule, Section, combine_policies
+from bot.policy.book import PolicyBook, Resolution, Rule, Section, request_policy
 from bot.policy.cel import CelCondition as Condition
 from bot.policy.cel import ConditionError, parse_conditions
 from bot.policy.eligibility import (
@@ -93,12 +93,13 @@ from bot.policy.eligibility import (
     expand_approvers,
     mention,
 )
-from bot.policy.floor import stricter, tighten
+from bot.policy.floor import Override, escalated, meet, tighten
 from bot.policy.loader import load_policy_file, parse_policy
 from bot.policy.model import Policy, PolicyPatch
 
 __all__ = [
     "Condition",
+    "Override",
     "ConditionError",
     "Policy",
     "PolicyBook",
@@ -107,13 +108,14 @@ __all__ = [
     "Rule",
     "Section",
     "check_can_decide",
-    "combine_policies",
     "describe_approvers",
+    "escalated",
     "expand_approvers",
     "load_policy_file",
+    "meet",
     "mention",
     "parse_conditions",
     "parse_policy",
-    "stricter",
+    "request_policy",
     "tighten",
 ]

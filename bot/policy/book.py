@@ -1,9 +1,10 @@
-"""A loaded policy file, and resolving the policy of one request from its layers.
+"""A loaded policy file, and resolving the policy of each action of a request.
 
 The policy of one action is built from these layers, lowest to highest; each sets only
 the fields it names:
 
-1. the settings defaults (passed in as a :class:`Policy`);
+1. the settings defaults (passed in as a :class:`Policy`; a server thread's channel
+   metadata arrives here, below every table of the file);
 2. the file's ``[defaults]``;
 3. ``[graphs.G]`` for the request's graph;
 4. ``[actions.A]`` for the action's name, in any graph;
@@ -11,26 +12,21 @@ the fields it names:
 6. the rules whose ``when`` matches the action's arguments: every matching rule
    applies, in this order — rules of ``[defaults]``, of the graph, of ``[actions.A]``,
    of ``[graphs.G.actions.A]``, each section's rules in file order — so a later match
-   overrides an earlier one (write thresholds in ascending order);
+   overrides an earlier one (write thresholds in ascending order). A rule whose
+   condition cannot be evaluated applies both ways at once (:func:`~bot.policy.floor.meet`),
+   in the channel the file chose without it;
 7. the interrupt's own ``approval`` block (invalid fields are ignored with a warning),
-   which may only *tighten* what the file says: more approvals, fewer approvers (a
-   decider must be on both lists), fewer decisions, a shorter timeout, self-approval
-   or external users switched off, and a channel only where the file names none. With
+   combined by :func:`~bot.policy.floor.tighten`, so it may only tighten the file. With
    ``graph_may_relax = true`` in ``[graphs.G]`` the block overrides the file outright.
 
 ``allowed_decisions`` is then narrowed to what the action itself accepts (an Agent
-Inbox ``config`` or a middleware ``review_config``), and a ``reminder_s`` not shorter
-than ``timeout_s`` is dropped (unless ``on_timeout = "wait"``: reminders go on past it).
+Inbox ``config`` or a middleware ``review_config``); nothing in common means reject only.
 
-A request with several actions (a batch of tool calls) gets one policy, the strictest
-across its actions: the most ``required_approvals``, the shortest ``timeout_s``, the
-shortest reminder period and most reminders, a DM if any action wants one, the earliest
-escalation to everyone any action escalates to, waiting past the timeout only if every
-action waits, self-approval only if every action allows it, the decisions every
-action allows (``reject`` alone if they share none), approvers every action accepts
-(the ids common to all non-empty lists; if the lists share no id, their union, with a
-warning — check each action with :meth:`PolicyBook.resolve_action` when that matters),
-and the channel of the action needing the most approvals (the first on a tie).
+A request with several actions (a batch of tool calls) keeps each action's own policy:
+a click on one call is judged by that call's policy alone. The request as a whole gets
+a policy used only to reach and list people (never to judge a click): posted where all
+actions agree, else in the file's unconditional channel for the graph; an action that
+belongs in another channel where anyone there may decide allows only reject.
 """
 
 from __future__ import annotations
@@ -42,9 +38,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.policy.cel import CelCondition
-from bot.policy.floor import stricter, tighten
+from bot.policy.floor import REFUSE_ONLY, Override, meet, reminder_fits, tighten
 from bot.policy.model import Policy, PolicyPatch, apply_patch, lenient_patch, ordered_decisions
-from graphs.models import Action, ApprovalRequest, DecisionKind
+from graphs.models import Action, ApprovalRequest
 
 logger = logging.getLogger(__name__)
 CONDITION_UNEVALUATED = "condition not evaluated"
@@ -85,13 +81,15 @@ class GraphSection(Section):
 
 
 class Resolution(BaseModel):
-    """A resolved request: its policy, each action's own policy, and what was ignored."""
+    """A resolved request: each action's policy, the request's, and what was not applied."""
 
     model_config = ConfigDict(frozen=True)
 
     policy: Policy
     actions: tuple[Policy, ...]
     warnings: tuple[str, ...] = ()
+    # What an untrusted layer asked that the floor changed (said in the audit log).
+    overrides: tuple[Override, ...] = ()
 
 
 class PolicyBook(BaseModel):
@@ -105,10 +103,9 @@ class PolicyBook(BaseModel):
     actions: dict[str, Section] = Field(default_factory=dict)
 
     def resolve(self, *, defaults: Policy, graph: str, request: ApprovalRequest) -> Policy:
-        """The policy for ``request`` from ``graph`` (see the module docstring).
+        """The request-level policy for ``request`` from ``graph`` (see the module doc).
 
-        Warnings about the request's ``approval`` block are logged; use :meth:`explain`
-        to get them.
+        Warnings are logged; use :meth:`explain` for each action's policy and warnings.
         """
         resolution = self.explain(defaults=defaults, graph=graph, request=request)
         for warning in resolution.warnings:
@@ -116,16 +113,26 @@ class PolicyBook(BaseModel):
         return resolution.policy
 
     def explain(self, *, defaults: Policy, graph: str, request: ApprovalRequest) -> Resolution:
-        """Like :meth:`resolve`, with each action's policy and the warnings."""
+        """Each action's policy, the request's, the warnings and the overrides."""
         approval, warnings = lenient_patch(request.approval, source="approval")
         per_action: list[Policy] = []
+        overrides: list[Override] = []
         for action in request.actions:
-            policy, action_warnings = self._resolve(defaults, graph, action, approval)
+            policy, action_warnings, action_overrides = self._resolve(
+                defaults, graph, action, approval
+            )
             per_action.append(policy)
             warnings.extend(action_warnings)
-        combined, combine_warnings = combine_policies(per_action)
-        warnings.extend(combine_warnings)
-        return Resolution(policy=combined, actions=tuple(per_action), warnings=tuple(warnings))
+            overrides.extend(o for o in action_overrides if o not in overrides)
+        channel = self._batch_channel(defaults, graph, per_action, approval)
+        fitted = [_in_channel(policy, channel, action, warnings)
+                  for policy, action in zip(per_action, request.actions, strict=True)]
+        return Resolution(
+            policy=request_policy(fitted, channel=channel),
+            actions=tuple(fitted),
+            warnings=tuple(warnings),
+            overrides=tuple(overrides),
+        )
 
     def resolve_action(
         self,
@@ -149,9 +156,34 @@ class PolicyBook(BaseModel):
         ]
         return [section for section in sections if section is not None]
 
+    def _batch_channel(
+        self, defaults: Policy, graph: str, policies: Sequence[Policy], approval: PolicyPatch
+    ) -> str | None:
+        """Where a request is posted: where its actions agree, else where the file posts
+        the graph's requests before any action or rule (the block's channel where the
+        file pins none)."""
+        channels = {policy.channel for policy in policies}
+        if len(channels) == 1:
+            return policies[0].channel
+        base = apply_patch(apply_patch(defaults, self.defaults.patch), self._graph_patch(graph))
+        pinned = base.channel != defaults.channel or self._pins_graph_channel(graph)
+        if approval.channel is not None and not pinned:
+            return approval.channel
+        return base.channel
+
+    def _graph_patch(self, graph: str) -> PolicyPatch:
+        section = self.graphs.get(graph)
+        return section.patch if section is not None else PolicyPatch()
+
+    def _pins_graph_channel(self, graph: str) -> bool:
+        return any(
+            "channel" in patch.model_fields_set
+            for patch in (self.defaults.patch, self._graph_patch(graph))
+        )
+
     def _resolve(
         self, defaults: Policy, graph: str, action: Action, approval: PolicyPatch
-    ) -> tuple[Policy, list[str]]:
+    ) -> tuple[Policy, list[str], list[Override]]:
         sections = self._sections(graph, action.name)
         policy = defaults
         warnings: list[str] = []
@@ -163,19 +195,21 @@ class PolicyBook(BaseModel):
                 policy, applied = _apply_rule(policy, rule, action, warnings)
                 pinned = pinned or (applied and "channel" in rule.patch.model_fields_set)
         graph_section = self.graphs.get(graph)
+        overrides: list[Override] = []
         if graph_section is not None and graph_section.graph_may_relax:
             policy = apply_patch(policy, approval)
         else:
-            policy = tighten(policy, approval, pinned_channel=pinned)
+            policy, overrides = tighten(policy, approval, pinned_channel=pinned)
         fitted, fit_warnings = _fit_to_action(policy, action)
-        return fitted, warnings + fit_warnings
+        return fitted, warnings + fit_warnings, overrides
 
 
 def _apply_rule(
     policy: Policy, rule: Rule, action: Action, warnings: list[str]
 ) -> tuple[Policy, bool]:
     """``policy`` after ``rule``, and whether the rule applied. A rule that cannot be
-    evaluated fails closed: both outcomes at once, each field at its stricter."""
+    evaluated fails closed: both outcomes at once (:func:`meet`), in the channel the
+    file chose without the rule."""
     matched = rule.matches(action.args)
     if matched is False:
         return policy, False
@@ -187,74 +221,74 @@ def _apply_rule(
         f"{CONDITION_UNEVALUATED}: action {action.name}: {when} cannot be evaluated for its "
         "arguments; the stricter outcome applies"
     )
-    both = stricter(policy, applied)
-    # The rule's channel and reminder period, as if it had matched.
-    as_matched = {"channel": applied.channel, "reminder_s": applied.reminder_s}
-    return both.model_copy(update=as_matched), True
+    return meet(policy, applied), False
 
 
 def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
+    """Offer only what both the policy and the action accept; nothing shared: reject."""
     warnings: list[str] = []
     allowed = ordered_decisions(set(policy.allowed_decisions) & set(action.allowed))
     if not allowed:
-        allowed = _fallback_decisions(action.allowed)
+        allowed = REFUSE_ONLY
         warnings.append(
             f"action {action.name}: the policy allows {list(policy.allowed_decisions)} but "
-            f"the action accepts only {list(action.allowed)}; using {list(allowed)}"
+            f"the action accepts only {list(action.allowed)}; allowing reject only"
         )
-    reminder = policy.reminder_s
-    # A request that waits past its timeout may still be reminded after it.
-    if reminder is not None and reminder >= policy.timeout_s and policy.on_timeout == "reject":
+    fitted = policy.model_copy(update={"allowed_decisions": allowed})
+    if reminder_fits(fitted) != fitted:
         warnings.append(
-            f"action {action.name}: reminder_s {reminder} is not shorter than timeout_s "
-            f"{policy.timeout_s}; no reminder"
+            f"action {action.name}: reminder_s {policy.reminder_s} is not shorter than "
+            f"timeout_s {policy.timeout_s}; no reminder"
         )
-        reminder = None
-    update = {"allowed_decisions": allowed, "reminder_s": reminder}
-    return Policy.model_validate(policy.model_dump() | update), warnings
+    return reminder_fits(fitted), warnings
 
 
-def _fallback_decisions(accepted: Sequence[DecisionKind]) -> tuple[DecisionKind, ...]:
-    # Refusing is the safe default when nothing is allowed by both sides.
-    return ("reject",) if "reject" in accepted or not accepted else ordered_decisions(accepted)
-
-
-def combine_policies(policies: Sequence[Policy]) -> tuple[Policy, list[str]]:
-    """The strictest single policy for a batch of actions, with warnings (see module doc)."""
-    if len(policies) == 1:
-        return policies[0], []
-    warnings: list[str] = []
-    strictest = max(policies, key=lambda policy: policy.required_approvals)
-    if len({policy.channel for policy in policies}) > 1:
-        warnings.append(f"actions use different channels; posting in {strictest.channel}")
-    decisions = ordered_decisions(
-        set.intersection(*(set(policy.allowed_decisions) for policy in policies))
+def _in_channel(policy: Policy, channel: str | None, action: Action, warnings: list[str]) -> Policy:
+    """An action posted outside the channel its policy names, where anyone there may
+    decide, cannot be decided as the file says: it allows only reject."""
+    if policy.channel == channel or policy.approvers or policy.allowed_decisions == REFUSE_ONLY:
+        return policy
+    warnings.append(
+        f"action {action.name}: its policy posts to {policy.channel}, where anyone may "
+        f"decide, but the batch is posted in {channel}; allowing reject only"
     )
-    if not decisions:
-        warnings.append("actions allow no decision in common; allowing reject only")
+    return policy.model_copy(update={"allowed_decisions": REFUSE_ONLY})
+
+
+def request_policy(policies: Sequence[Policy], *, channel: str | None) -> Policy:
+    """The request-level policy of a batch: where to post, when it expires, whom to
+    remind and list. Never used to judge a click: each action's own policy is.
+
+    Approvers are everyone who may decide some action (anyone if one action allows
+    anyone); timeouts, reminders and escalation are the earliest and loudest.
+    """
+    if len(policies) == 1:
+        return policies[0].model_copy(update={"channel": channel})
+    lists = [policy.approvers for policy in policies]
+    approvers = () if not all(lists) else tuple(dict.fromkeys(a for lst in lists for a in lst))
     reminders = [policy.reminder_s for policy in policies if policy.reminder_s is not None]
-    approvers, approver_warning = _common_approvers(policies)
-    warnings.extend(approver_warning)
     combined = Policy(
-        channel=strictest.channel,
+        channel=channel,
         approvers=approvers,
-        also_approvers=tuple(group for policy in policies for group in policy.also_approvers),
-        required_approvals=strictest.required_approvals,
-        allow_self_approval=all(policy.allow_self_approval for policy in policies),
-        external_users=all(policy.external_users for policy in policies),
+        required_approvals=max(policy.required_approvals for policy in policies),
+        allow_self_approval=any(policy.allow_self_approval for policy in policies),
+        external_users=any(policy.external_users for policy in policies),
         timeout_s=min(policy.timeout_s for policy in policies),
-        allowed_decisions=decisions or ("reject",),
+        allowed_decisions=ordered_decisions(
+            kind for policy in policies for kind in policy.allowed_decisions
+        ),
         reminder_s=min(reminders) if reminders else None,
         **_combined_reach(policies),
     )
     waits = combined.on_timeout == "wait"
     if combined.reminder_s is not None and combined.reminder_s >= combined.timeout_s and not waits:
         combined = combined.model_copy(update={"reminder_s": None})
-    return combined, warnings
+    return combined
 
 
 def _combined_reach(policies: Sequence[Policy]) -> dict[str, Any]:
-    """How a batch reaches people: the loudest, earliest and strictest of its actions."""
+    """How a batch reaches people: the loudest and earliest of its actions. Escalating
+    the request escalates each action by its own policy (see bot.engine.escalate)."""
     escalations = [p.escalate_after_s for p in policies if p.escalate_after_s is not None]
     return {
         "reminders": max(policy.reminders for policy in policies),
@@ -264,18 +298,3 @@ def _combined_reach(policies: Sequence[Policy]) -> dict[str, Any]:
         # Waiting past the timeout is the laxer outcome: every action must agree to it.
         "on_timeout": "wait" if all(p.on_timeout == "wait" for p in policies) else "reject",
     }
-
-
-def _common_approvers(policies: Sequence[Policy]) -> tuple[tuple[str, ...], list[str]]:
-    lists = [policy.approvers for policy in policies if policy.approvers]
-    if not lists:
-        return (), []
-    common = set.intersection(*(set(approvers) for approvers in lists))
-    if common:
-        return tuple(approver for approver in lists[0] if approver in common), []
-    union = tuple(dict.fromkeys(approver for approvers in lists for approver in approvers))
-    warning = (
-        f"actions name approvers with no id in common {[list(a) for a in lists]}; "
-        "any of them may decide the batch"
-    )
-    return union, [warning]

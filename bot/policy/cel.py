@@ -8,9 +8,11 @@ A condition is a CEL expression over the action's arguments, each argument a var
 
 CEL is typed: an integer compares with an integer (``amount > 10000``), a double with a
 double (``amount > 10000.0``), a string with a string. A condition that cannot be
-evaluated for a request — a missing argument, a wrong type, a result that is not a
-boolean — is neither true nor false: :meth:`CelCondition.evaluate` returns None and the
-rule fails closed (see :mod:`bot.policy.book`).
+evaluated for a request — a missing argument, operands that are not of the types it
+compares (``true > 10000``, ``"50000" > 10000``), ``has()`` on a value that is not a map,
+a result that is not a boolean — is neither true nor false: :meth:`CelCondition.evaluate`
+returns None and the rule fails closed (see :mod:`bot.policy.book`). CEL's own logic
+still holds: ``false && <unknown>`` is false, ``true || <unknown>`` is true.
 
 The old one-comparison forms are valid CEL, except ``x not in [...]``: written alone it
 is read as ``!(x in [...])``; inside a larger expression it is refused with that hint.
@@ -27,6 +29,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import celpy
+import lark
+from celpy import celtypes, evaluation
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 log = logging.getLogger(__name__)
@@ -35,7 +39,85 @@ OPERATORS: tuple[str, ...] = (">", ">=", "<", "<=", "==", "!=", "in", "not in")
 _PATH = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _OLD_NOT_IN = re.compile(rf"^\s*(?P<arg>{_PATH})\s+not\s+in\s*(?P<list>\[.*\])\s*$", re.S)
 _NOT_IN = re.compile(r"\bnot\s+in\b")
-_ENV = celpy.Environment()
+
+
+def _strictly(compare: Any) -> Any:
+    """A relational operator that refuses operands it cannot order (an error, not false)."""
+
+    def relation(a: Any, b: Any) -> Any:
+        if not _comparable(a, b):
+            raise TypeError(f"cannot compare {type(a).__name__} with {type(b).__name__}")
+        return compare(a, b)
+
+    return relation
+
+
+_NUMBERS = (celtypes.IntType, celtypes.UintType, celtypes.DoubleType)
+
+
+def _comparable(a: Any, b: Any) -> bool:
+    if isinstance(a, celtypes.BoolType) or isinstance(b, celtypes.BoolType):
+        return isinstance(a, celtypes.BoolType) and isinstance(b, celtypes.BoolType)
+    if isinstance(a, _NUMBERS) and isinstance(b, _NUMBERS):
+        return True
+    ordered = (celtypes.StringType, celtypes.BytesType, celtypes.TimestampType,
+               celtypes.DurationType)
+    return any(isinstance(a, kind) and isinstance(b, kind) for kind in ordered)
+
+
+def _no_bool_as_number(compare: Any) -> Any:
+    """Equality that refuses a boolean against a number (Python would say True == 1)."""
+
+    def equality(a: Any, b: Any) -> Any:
+        if isinstance(a, celtypes.BoolType) != isinstance(b, celtypes.BoolType) and (
+            isinstance(a, _NUMBERS) or isinstance(b, _NUMBERS)
+        ):
+            raise TypeError(f"cannot compare {type(a).__name__} with {type(b).__name__}")
+        return compare(a, b)
+
+    return equality
+
+
+_STRICT_FUNCTIONS = {
+    name: _strictly(getattr(evaluation, fn))
+    for name, fn in (("_<_", "bool_lt"), ("_<=_", "bool_le"), ("_>_", "bool_gt"),
+                     ("_>=_", "bool_ge"))
+} | {
+    "_==_": _no_bool_as_number(evaluation.bool_eq),
+    "_!=_": _no_bool_as_number(evaluation.bool_ne),
+}
+
+
+def _selected(exprlist: Any) -> Any:
+    """The ``e`` of ``has(e.f)``: the object whose field is asked about, or None."""
+    node = exprlist
+    while isinstance(node, lark.Tree) and node.data != "member_dot" and len(node.children) == 1:
+        node = node.children[0]
+    if isinstance(node, lark.Tree) and node.data == "member_dot":
+        return node.children[0]
+    return None
+
+
+class _StrictEvaluator(evaluation.Evaluator):
+    """CEL as the spec says: ``has(e.f)`` is an error unless ``e`` is a map."""
+
+    def macro_has_eval(self, exprlist: Any) -> Any:
+        target = _selected(exprlist)
+        if target is not None:
+            selected = self.visit(target)
+            if isinstance(selected, evaluation.CELEvalError):
+                return selected
+            if not isinstance(selected, celtypes.MapType):
+                return evaluation.CELEvalError("has() needs a map", TypeError, ())
+        return super().macro_has_eval(exprlist)
+
+
+class _StrictRunner(celpy.InterpretedRunner):
+    def evaluate(self, context: Any) -> Any:
+        return _StrictEvaluator(ast=self.ast, activation=self.new_activation()).evaluate(context)
+
+
+_ENV = celpy.Environment(runner_class=_StrictRunner)
 # CEL's standard functions and macros: any other name is a typo, refused at start.
 FUNCTIONS = frozenset({
     "has", "size", "int", "uint", "double", "string", "bool", "type", "duration",
@@ -73,13 +155,13 @@ class CelCondition(BaseModel):
                     + ", ".join(sorted(FUNCTIONS))
                 )
         condition = cls(source=source)
-        condition._program = _ENV.program(tree)
+        condition._program = _ENV.program(tree, functions=_STRICT_FUNCTIONS)
         return condition
 
     def model_post_init(self, context: Any, /) -> None:
         """A condition built directly (not by :meth:`compile`) is compiled too."""
         if self._program is None:
-            self._program = _ENV.program(_ENV.compile(self.source))
+            self._program = _ENV.program(_ENV.compile(self.source), functions=_STRICT_FUNCTIONS)
 
     def evaluate(self, args: Mapping[str, Any]) -> bool | None:
         """True or False for ``args``; None when the expression cannot be evaluated."""

@@ -13,6 +13,7 @@ from bot.policy.model import Policy
 from graphs.models import DecisionKind
 
 _APPROVING: frozenset[DecisionKind] = frozenset({"approve", "edit"})
+NOBODY = "nobody, as no one is eligible under every policy that applies"
 
 
 def mention(slack_id: str) -> str:
@@ -20,11 +21,24 @@ def mention(slack_id: str) -> str:
     return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
 
 
-def describe_approvers(policy: Policy) -> str:
-    """Who may decide, as Slack mrkdwn: ``<@U1>, <@U2> or <!subteam^S1>`` / anyone."""
+def describe_approvers(policy: Policy, *, exclude: Collection[str | None] = ()) -> str:
+    """Who may decide, as Slack mrkdwn: ``<@U1>, <@U2> or <!subteam^S1>`` / anyone.
+
+    Users in ``exclude`` (the requester, who already approved) are left out. Where every
+    list names users only, the people on all of them are named, or "nobody" when no one
+    is on every list (two policies that apply at once and share no approver).
+    """
     if not policy.approvers:
-        return "anyone in the channel"
-    text = _one_of(policy.approvers)
+        return "anyone else in the channel" if any(exclude) else "anyone in the channel"
+    lists = [policy.approvers, *policy.also_approvers]
+    if not any(a.startswith("S") for group in lists for a in group):
+        both = [a for a in policy.approvers if all(a in group for group in lists)]
+        left = [a for a in both if a not in exclude]
+        return _one_of(left) if left else NOBODY
+    first = [a for a in policy.approvers if a not in exclude]
+    if not first:
+        return NOBODY
+    text = _one_of(first)
     for group in policy.also_approvers:
         text += f" who is also {_one_of(group)}"
     return text
@@ -96,21 +110,20 @@ def check_can_decide(
     if is_requester and decision in _APPROVING and not policy.allow_self_approval:
         raise NotAllowed(
             "You requested this, so someone else must approve it: "
-            f"{_someone_else(policy)}. You can still reject it to withdraw the request."
+            f"{describe_approvers(policy, exclude=[user])}. "
+            "You can still reject it to withdraw the request."
         )
     if eligible_users is not None and user not in eligible_users:
         raise NotAllowed(
             f"You are not an approver for this request; it can be decided by "
-            f"{describe_approvers(policy)}."
+            f"{describe_approvers(policy, exclude=[requester])}."
         )
     if decision in _APPROVING and user in already_approved_by:
         remaining = max(policy.required_approvals - len(set(already_approved_by)), 1)
         more = "1 more approval" if remaining == 1 else f"{remaining} more approvals"
         raise NotAllowed(
             f"You have already approved this request; it needs {more} "
-            f"from someone else ({describe_approvers(policy)})."
+            "from someone else "
+            f"({describe_approvers(policy, exclude=[requester, *already_approved_by])})."
         )
 
-
-def _someone_else(policy: Policy) -> str:
-    return describe_approvers(policy) if policy.approvers else "anyone else in the channel"

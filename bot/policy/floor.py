@@ -1,19 +1,52 @@
-"""Tightening a policy: what a graph's ``approval`` block, or an edit, may change.
+"""The one combinator: every layer over the operator's file goes through :func:`meet`.
 
-The policy file is a floor set by whoever runs the bot. A stricter layer may ask for
-more approvals, fewer approvers, fewer decisions and a shorter timeout; it can never
-ask for less. Where two layers both name approvers, a decider must be on both lists.
+The policy file is a floor set by whoever runs the bot. Every other layer (an
+interrupt's ``approval`` block, server metadata, an edit's new arguments, a rule whose
+condition cannot be evaluated, escalation) is combined with it here, and the result is
+never laxer than the file for that action and those arguments. Field by field:
+
+- the people who may decide are a subset (a decider must be on every list);
+- ``required_approvals`` never goes down;
+- ``allowed_decisions`` is a subset; nothing in common means reject only;
+- self-approval and external users only where both sides allow them;
+- escalation only where both escalate, to people both name, never sooner;
+- waiting past the timeout only where both wait; the timeout never longer;
+- the channel is the floor's; another only where the file pins none.
+
+Where two layers cannot be ordered (two approver lists with nobody on both), the result
+needs people who satisfy both, and may be satisfiable by nobody: then only reject is
+allowed, never "any of them". :func:`escalated` is the one place escalation widens who
+may decide, and only to the people the stored policy (already combined) names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
-from bot.policy.model import Policy, PolicyPatch, ordered_decisions
+from pydantic import BaseModel, ConfigDict
+
+from bot.policy.model import Policy, PolicyPatch, apply_patch, ordered_decisions
 from graphs.models import DecisionKind
 
-_REFUSE_ONLY: tuple[DecisionKind, ...] = ("reject",)
+REFUSE_ONLY: tuple[DecisionKind, ...] = ("reject",)
+# Fields whose value decides who may decide what, and until when: never laxer.
+GUARDED = (
+    "channel", "approvers", "required_approvals", "allow_self_approval", "external_users",
+    "timeout_s", "allowed_decisions", "escalate_after_s", "escalate_to", "on_timeout",
+)
+ChannelRule = Literal["floor", "must_match"]
+
+
+class Override(BaseModel):
+    """A field a layer asked for that the floor did not let through as asked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    field: str
+    asked: Any
+    applies: Any
 
 
 def _is_group(approver: str) -> bool:
@@ -43,68 +76,109 @@ def narrow_approvers(
     return new, (*policy.also_approvers, policy.approvers)
 
 
-def _decisions(a: Iterable[DecisionKind], b: Iterable[DecisionKind]) -> tuple[DecisionKind, ...]:
-    both = ordered_decisions(set(a) & set(b))
-    return both or _REFUSE_ONLY  # refusing is the safe answer when nothing is shared
+def decisions_both(
+    a: Iterable[DecisionKind], b: Iterable[DecisionKind]
+) -> tuple[DecisionKind, ...]:
+    """The decisions both sides allow; reject alone when they share none."""
+    return ordered_decisions(set(a) & set(b)) or REFUSE_ONLY
 
 
-def tighten(policy: Policy, patch: PolicyPatch, *, pinned_channel: bool) -> Policy:
-    """``policy`` with ``patch`` applied only where it is stricter.
+def _escalation(floor: Policy, other: Policy) -> dict[str, Any]:
+    """Escalate only where both do, to the people both name, at the later time."""
+    if floor.escalate_after_s is None or other.escalate_after_s is None:
+        return {"escalate_after_s": None, "escalate_to": ()}
+    return {
+        "escalate_after_s": max(floor.escalate_after_s, other.escalate_after_s),
+        "escalate_to": tuple(a for a in floor.escalate_to if a in other.escalate_to),
+    }
 
-    ``pinned_channel`` says the file chose the channel: the patch may not move it.
+
+def meet(floor: Policy, other: Policy, *, channel: ChannelRule = "floor") -> Policy:
+    """Both policies at once: nobody decides who does not satisfy each of them.
+
+    ``floor`` is the layer whose channel stands (where the message is, or the file's
+    unconditional choice). With ``channel="must_match"``, an ``other`` that belongs in
+    another channel where anyone there may decide cannot be satisfied here: only reject.
     """
-    u = {k: v for k, v in patch.updates().items() if v is not None}
-    out: dict[str, Any] = policy.model_dump()
-    if "channel" in u and not pinned_channel:
-        out["channel"] = u["channel"]
-    if "approvers" in u:
-        out["approvers"], out["also_approvers"] = narrow_approvers(policy, u["approvers"])
-    if "required_approvals" in u:
-        out["required_approvals"] = max(policy.required_approvals, u["required_approvals"])
-    for flag in ("allow_self_approval", "external_users"):
-        if flag in u:
-            out[flag] = getattr(policy, flag) and u[flag]
-    if "timeout_s" in u:
-        out["timeout_s"] = min(policy.timeout_s, u["timeout_s"])
-    if "allowed_decisions" in u:
-        out["allowed_decisions"] = _decisions(policy.allowed_decisions, u["allowed_decisions"])
-    if "reminder_s" in u:
-        out["reminder_s"] = u["reminder_s"]
-    out.update(_tighter_reach(policy, u))
-    waits = out["on_timeout"] == "wait"
-    if out["reminder_s"] is not None and out["reminder_s"] >= out["timeout_s"] and not waits:
-        out["reminder_s"] = None
-    return Policy.model_validate(out)
+    approvers, also = narrow_approvers(floor, other.approvers)
+    allowed = decisions_both(floor.allowed_decisions, other.allowed_decisions)
+    moved = other.channel is not None and other.channel != floor.channel
+    if channel == "must_match" and moved and not other.approvers:
+        allowed = REFUSE_ONLY
+    reminders = [r for r in (floor.reminder_s, other.reminder_s) if r is not None]
+    out = floor.model_dump() | {
+        "approvers": approvers,
+        "also_approvers": (*also, *other.also_approvers),
+        "required_approvals": max(floor.required_approvals, other.required_approvals),
+        "allow_self_approval": floor.allow_self_approval and other.allow_self_approval,
+        "external_users": floor.external_users and other.external_users,
+        "timeout_s": min(floor.timeout_s, other.timeout_s),
+        "allowed_decisions": allowed,
+        "reminder_s": min(reminders) if reminders else None,
+        "reminders": max(floor.reminders, other.reminders),
+        "notify": "dm" if "dm" in (floor.notify, other.notify) else "channel",
+        "on_timeout": "wait" if floor.on_timeout == other.on_timeout == "wait" else "reject",
+        **_escalation(floor, other),
+    }
+    return reminder_fits(Policy.model_validate(out))
 
 
-def _tighter_reach(policy: Policy, u: dict[str, Any]) -> dict[str, Any]:
-    """The reach fields a stricter layer may set: louder, sooner, never laxer.
+def reminder_fits(policy: Policy) -> Policy:
+    """A reminder not sooner than the timeout is dropped, unless the request waits."""
+    late = policy.reminder_s is not None and policy.reminder_s >= policy.timeout_s
+    if late and policy.on_timeout != "wait":
+        return policy.model_copy(update={"reminder_s": None})
+    return policy
 
-    It may turn DMs on, add reminders, escalate sooner (never not at all), and switch
-    ``on_timeout`` to ``"reject"``; ``escalate_to`` may only name people the layer
-    below already escalates to, since escalation makes them eligible.
+
+def tighten(
+    policy: Policy, patch: PolicyPatch, *, pinned_channel: bool, source: str = "approval"
+) -> tuple[Policy, list[Override]]:
+    """``policy`` with an untrusted ``patch`` (a block, server metadata) applied only where
+    it is stricter, and what the patch asked that does not apply as asked.
+
+    ``pinned_channel`` says the file chose the channel: the patch may not move it. The
+    patch's reminder period and ``notify`` are taken as asked: they reach people sooner
+    or louder but widen nobody.
     """
-    out: dict[str, Any] = {}
-    if u.get("notify") == "dm":
-        out["notify"] = "dm"
-    if "reminders" in u:
-        out["reminders"] = max(policy.reminders, u["reminders"])
-    if "escalate_after_s" in u:
-        below = policy.escalate_after_s
-        out["escalate_after_s"] = u["escalate_after_s"] if below is None else min(
-            below, u["escalate_after_s"]
-        )
-    if "escalate_to" in u:
-        out["escalate_to"] = tuple(a for a in u["escalate_to"] if a in policy.escalate_to)
-    if u.get("on_timeout") == "reject":
-        out["on_timeout"] = "reject"
-    return out
+    asked = patch.updates()
+    if not asked:
+        return policy, []
+    wanted = apply_patch(policy, patch)
+    both = meet(policy, wanted)
+    quiet: dict[str, Any] = {}
+    if "reminder_s" in asked:
+        quiet["reminder_s"] = wanted.reminder_s
+    if "notify" in asked and asked["notify"] == "channel":
+        quiet["notify"] = policy.notify
+    if "channel" in asked and not pinned_channel:
+        quiet["channel"] = wanted.channel
+    result = reminder_fits(both.model_copy(update=quiet))
+    return result, overrides_of(source, asked, result)
+
+
+def overrides_of(source: str, asked: dict[str, Any], result: Policy) -> list[Override]:
+    """The fields of ``asked`` whose value ``result`` does not carry as asked."""
+    found = []
+    for field, value in asked.items():
+        applies = getattr(result, field)
+        same = set(value) == set(applies) if isinstance(value, list) else value == applies
+        if field == "approvers" and result.also_approvers:
+            same = False  # narrowed to people on both lists
+        if not same:
+            found.append(Override(source=source, field=field, asked=value, applies=_plain(applies)))
+    return found
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def escalated(policy: Policy) -> Policy:
     """``policy`` once escalated: ``escalate_to`` may decide too (anyone stays anyone).
 
-    They join every list a decider must be on, since the file named them; the number
+    ``policy`` is a stored, already combined policy, so its ``escalate_to`` holds only
+    people every layer agreed to. They join every list a decider must be on; the number
     of approvals needed is unchanged.
     """
     if not policy.escalate_to or not policy.approvers:
@@ -118,38 +192,3 @@ def escalated(policy: Policy) -> Policy:
             ),
         }
     )
-
-
-def _both_reach(a: Policy, b: Policy) -> dict[str, Any]:
-    """Reach as both policies ask (both come from the file): the louder and sooner."""
-    after = [p.escalate_after_s for p in (a, b) if p.escalate_after_s is not None]
-    return {
-        "notify": "dm" if "dm" in (a.notify, b.notify) else "channel",
-        "reminders": max(a.reminders, b.reminders),
-        "escalate_after_s": min(after) if after else None,
-        "escalate_to": tuple(dict.fromkeys((*a.escalate_to, *b.escalate_to))),
-        "on_timeout": "wait" if a.on_timeout == b.on_timeout == "wait" else "reject",
-    }
-
-
-def stricter(floor: Policy, other: Policy) -> Policy:
-    """Both policies at once: what an edited request needs (``floor`` is where it began).
-
-    The channel and reminder stay the floor's: the message is already posted there.
-    """
-    patch = PolicyPatch.model_validate(
-        {
-            "approvers": list(other.approvers),
-            "required_approvals": other.required_approvals,
-            "allow_self_approval": other.allow_self_approval,
-            "external_users": other.external_users,
-            "timeout_s": other.timeout_s,
-            "allowed_decisions": list(other.allowed_decisions),
-        }
-    )
-    both = tighten(floor, patch, pinned_channel=True)
-    both = both.model_copy(update=_both_reach(floor, other))
-    if not other.also_approvers:
-        return both
-    also = (*both.also_approvers, *other.also_approvers)
-    return both.model_copy(update={"also_approvers": Policy(also_approvers=also).also_approvers})

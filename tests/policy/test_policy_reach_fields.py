@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.policy import Policy, PolicyBook, combine_policies, load_policy_file, parse_policy
-from bot.policy.floor import escalated, stricter
+from bot.policy import Policy, PolicyBook, load_policy_file, parse_policy, request_policy
+from bot.policy.floor import escalated, meet
 from bot.policy.model import POLICY_FIELDS
 from graphs.models import Action, ApprovalRequest
 
@@ -80,18 +80,21 @@ def test_any_other_graph_block_only_tightens_reach() -> None:
     policy = book.resolve(defaults=SETTINGS, graph="g", request=sneaky)
     assert policy.on_timeout == "reject"  # waiting forever is laxer: not from the graph
     assert policy.escalate_to == ("U0LEAD",)  # nobody new becomes eligible through escalation
-    assert policy.escalate_after_s == 900  # later is laxer
+    # Escalation makes more people eligible: later is stricter, sooner would be laxer.
+    assert policy.escalate_after_s == 1800
     assert policy.reminders == 2 and policy.notify == "dm"  # fewer is laxer; louder is fine
     sooner = book.resolve(defaults=SETTINGS, graph="g", request=one(escalate_after_s=60))
-    assert sooner.escalate_after_s == 60
+    assert sooner.escalate_after_s == 900
 
 
-def test_an_edit_keeps_the_louder_and_sooner_of_both() -> None:
-    floor = Policy(escalate_after_s=900, escalate_to=("U0A",), on_timeout="wait")
-    other = Policy(escalate_after_s=300, escalate_to=("U0B",), notify="dm", reminders=2)
-    both = stricter(floor, other)
-    assert (both.escalate_after_s, both.escalate_to) == (300, ("U0A", "U0B"))
+def test_an_edit_keeps_the_louder_of_both_and_escalates_only_as_both_do() -> None:
+    floor = Policy(escalate_after_s=900, escalate_to=("U0A", "U0C"), on_timeout="wait")
+    other = Policy(escalate_after_s=300, escalate_to=("U0B", "U0C"), notify="dm", reminders=2)
+    both = meet(floor, other)
+    assert (both.escalate_after_s, both.escalate_to) == (900, ("U0C",))
     assert (both.on_timeout, both.notify, both.reminders) == ("reject", "dm", 2)
+    never = meet(floor, Policy())
+    assert (never.escalate_after_s, never.escalate_to) == (None, ())
 
 
 def test_escalation_adds_people_to_every_list_and_never_lowers_the_bar() -> None:
@@ -116,11 +119,11 @@ def test_a_batch_reaches_as_loudly_and_strictly_as_its_actions() -> None:
     loud = Policy(notify="dm", reminders=3, reminder_s=600, escalate_after_s=900,
                   escalate_to=("U0A",), on_timeout="wait")
     quiet = Policy(reminder_s=300, escalate_after_s=1800, escalate_to=("U0B",))
-    combined, _ = combine_policies([loud, quiet])
+    combined = request_policy([loud, quiet], channel=None)
     assert (combined.notify, combined.reminders, combined.reminder_s) == ("dm", 3, 300)
     assert (combined.escalate_after_s, combined.escalate_to) == (900, ("U0A", "U0B"))
     assert combined.on_timeout == "reject"  # only a batch whose every action waits, waits
-    both_wait, _ = combine_policies([loud, loud.model_copy(update={"notify": "channel"})])
+    both_wait = request_policy([loud, loud.model_copy(update={"notify": "channel"})], channel=None)
     assert both_wait.on_timeout == "wait"
 
 

@@ -13,8 +13,8 @@ from bot.policy import (
     PolicyBook,
     expand_approvers,
     load_policy_file,
+    meet,
     parse_policy,
-    stricter,
 )
 from graphs.models import Action, ApprovalRequest, DecisionKind
 
@@ -241,12 +241,12 @@ def test_batch_takes_the_strictest_values(book: PolicyBook) -> None:
     combined = resolution.policy
     assert combined.required_approvals == 2
     assert combined.timeout_s == 900
-    assert combined.channel == pay.channel == "C0ANYPAY"
-    assert combined.allowed_decisions == ("approve", "reject")
-    assert combined.allow_self_approval is True
-    # No id in common between ["U0ANY"] and ["S0FINANCE"]: the union, with a warning.
-    assert combined.approvers == ("U0ANY", "S0FINANCE")
-    assert any("approvers" in warning for warning in resolution.warnings)
+    # The actions disagree on the channel: the graph's own, before any action or rule.
+    assert (pay.channel, notify.channel, combined.channel) == ("C0ANYPAY", "C0GRAPH", "C0GRAPH")
+    # Each action keeps its own deciders: nobody decides the batch as a whole.
+    assert (pay.approvers, notify.approvers) == (("U0ANY",), ("S0FINANCE",))
+    assert pay.allowed_decisions == ("approve", "reject")
+    assert notify.allowed_decisions == ("approve", "edit", "reject")
 
 
 def test_batch_approvers_intersect_and_anyone_adds_no_restriction() -> None:
@@ -257,8 +257,11 @@ def test_batch_approvers_intersect_and_anyone_adds_no_restriction() -> None:
     )
     batch = request(("a", {}), ("b", {}), ("c", {}))
     resolution = book.explain(defaults=SETTINGS, graph="g", request=batch)
-    assert resolution.policy.approvers == ("U02",)
-    assert resolution.policy.allow_self_approval is False
+    a, b, c = resolution.actions
+    assert (a.approvers, b.approvers, c.approvers) == (("U01", "U02"), ("U02", "U03"), ())
+    assert (a.allow_self_approval, c.allow_self_approval) == (False, True)
+    # The request-level policy only lists and reaches people: anyone (c allows anyone).
+    assert resolution.policy.approvers == ()
     assert resolution.warnings == ()
 
 
@@ -272,11 +275,11 @@ def test_an_edited_request_needs_both_policies_at_once() -> None:
         allow_self_approval=True,
         external_users=True,
     )
-    both = stricter(posted, edited)
+    both = meet(posted, edited)
     assert (both.required_approvals, both.timeout_s) == (2, 7200)
     assert both.allowed_decisions == ("approve", "reject")
     assert not both.allow_self_approval and not both.external_users
     members = {"S0FINANCE": ["U0CFO", "U0BOB"]}
     assert expand_approvers(both, group_members=members) == {"U0CFO"}
     # an edit back to arguments the posted policy covers needs no less than it did
-    assert stricter(posted, Policy()) == posted
+    assert meet(posted, Policy()) == posted

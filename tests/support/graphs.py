@@ -77,6 +77,7 @@ class LedgerState(TypedDict, total=False):
     allowed: list[str]
     timeout_s: int
     approvers: list[str]
+    escalate_after_s: int
     decision: dict[str, Any]
     status: str
 
@@ -89,6 +90,8 @@ def ask_ledger(state: LedgerState) -> dict[str, Any]:
         approval["timeout_s"] = state["timeout_s"]
     if state.get("approvers"):
         approval["approvers"] = state["approvers"]
+    if state.get("escalate_after_s"):
+        approval["escalate_after_s"] = state["escalate_after_s"]
     answer = interrupt({
         "title": f"Pay {state['amount']}",
         "action": "pay",

@@ -18,13 +18,14 @@ from bot.listeners.common import NO_VERSION, decide_or_explain, follow_up, tell
 async def _approve_each(
     deps: Deps, body: dict[str, Any], refs: list[Ref]
 ) -> tuple[list[Decided], list[str]]:
-    """Decide each call in batch order; what was recorded, and why the rest was not."""
+    """Decide each call in batch order (each by its own policy); what was recorded, and
+    which calls were left, with why."""
     decided: list[Decided] = []
     refused: list[str] = []
-    for ref in refs:
+    for number, ref in enumerate(refs, start=1):
         result = await decide_or_explain(deps, body, ref, kind="approve")
         if isinstance(result, str):
-            refused.append(result)
+            refused.append(f"Call {number}: {result}")
         else:
             decided.append(result)
     return decided, refused
@@ -45,8 +46,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
         for result in decided:
             await follow_up(deps, result)
         if refused:
-            reasons = " ".join(dict.fromkeys(refused))
-            await tell(deps, body, f"Approved {len(decided)} of {len(refs)} calls. {reasons}")
+            reasons = "\n".join(refused)
+            await tell(
+                deps, body,
+                f"Approved {len(decided)} of {len(refs)} calls; left the others for the "
+                f"people who may decide them.\n{reasons}",
+            )
         elif slow:
             await tell(deps, body, RECORDED)
 
