@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.engine.decide import decide
@@ -171,6 +171,9 @@ def _explore(harness: Harness, loop: asyncio.AbstractEventLoop) -> None:
 
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
     @given(OPS)
+    @example([("grant", "UALICE", 5, 3600), ("request", "UBOB", 5, 0), ("policy", "", 1, 0),
+              ("request", "UREQ", 5, 0), ("policy", "", 0, 0), ("revoke", "UBOB", 0, 0),
+              ("request", "UREQ", 5, 0)])
     def one(ops: list[tuple[Any, ...]]) -> None:
         _run(loop, harness.rows("UPDATE standing_approvals SET revoked_at = now() "
                                 "WHERE revoked_at IS NULL RETURNING id"))
