@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # bot.workers
     run = add("run", "start a run, post its requests, print its thread_id")
     run.add_argument("graph", help="a registered graph name (built-in or APPROVALS_GRAPHS)")
-    run.add_argument("--input", required=True, help="the graph input as JSON")
+    run.add_argument("--input", required=True, help="the input as JSON (plain text: an agent's)")
     run.add_argument("--channel", help="channel to post in (default APPROVALS_CHANNEL)")
     run.add_argument("--requested-by", help="Slack user id of the requester")
     run.add_argument("--json", action="store_true", help="print a JSON object")

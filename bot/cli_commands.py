@@ -128,7 +128,9 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         run_input = json.loads(args.input)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"--input is not valid JSON: {exc}") from None
+        if args.input.lstrip()[:1] in ("{", "["):
+            raise ConfigError(f"--input is not valid JSON: {exc}") from None
+        run_input = args.input  # plain text: an agent's input
     async with open_deps(settings) as deps:
         started = await start_run(
             deps, args.graph, run_input, channel=channel, requested_by=args.requested_by

@@ -8,19 +8,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from bot.api.store import ApiStore
 from bot.engine.deps import Deps
 from bot.policy import PolicyBook, load_policy_file
 from bot.settings import Settings
 from bot.slack.client import make_client, open_session
 from bot.slack.usergroups import ApproverDirectory
+from graphs.agents_sdk import AgentsRunner
+from graphs.external import ExternalRunner
 from graphs.registry import GraphRegistry, parse_graph_specs
 from graphs.remote import RemoteRunner
 from graphs.runner import LocalRunner
 from graphs.runners import Runners
+from persistence.agent_states import AgentStates
 from persistence.checkpointer import open_checkpointer
 from persistence.embedded import start_embedded
 from persistence.migrations import migrate
-from persistence.pool import open_pool
+from persistence.pool import Pool, open_pool
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +50,11 @@ def load_graphs(settings: Settings) -> GraphRegistry:
     return GraphRegistry(parse_graph_specs(settings.approvals_graphs))
 
 
-def load_runners(settings: Settings, graphs: GraphRegistry, checkpointer: Any) -> Runners:
-    """Local graphs always; a LangGraph Server too when ``LANGGRAPH_API_URL`` is set."""
+def load_runners(
+    settings: Settings, graphs: GraphRegistry, checkpointer: Any, pool: Pool
+) -> Runners:
+    """Local graphs, Agents and the approvals API's requests always; a LangGraph Server too
+    when ``LANGGRAPH_API_URL`` is set."""
     remote = None
     if settings.langgraph_api_url:
         remote = RemoteRunner(
@@ -56,7 +63,9 @@ def load_runners(settings: Settings, graphs: GraphRegistry, checkpointer: Any) -
             wait_s=settings.langgraph_wait_s,
             requester_key=settings.langgraph_requester_key,
         )
-    return Runners(LocalRunner(graphs, checkpointer), remote)
+    agents = AgentsRunner(graphs, AgentStates(pool))
+    external = ExternalRunner(ApiStore(pool, settings))
+    return Runners(LocalRunner(graphs, checkpointer), remote, agents, external=external)
 
 
 @asynccontextmanager
@@ -83,7 +92,7 @@ async def open_deps(settings: Settings, *, run_migrations: bool = True) -> Async
             slack=slack,
             policies=policies,
             approvers=ApproverDirectory(slack),
-            runners=load_runners(settings, graphs, checkpointer),
+            runners=load_runners(settings, graphs, checkpointer, pool),
             resume_slots=asyncio.Semaphore(max(1, settings.approvals_pool_size // 2 - 1)),
             lease_ttl_s=settings.approvals_lease_s,
         )

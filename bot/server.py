@@ -12,6 +12,9 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.api.callbacks import deliver_soon
+from bot.api.decisions import DECISIONS, Decisions, release_polls
+from bot.api.routes import routes as api_routes
 from bot.app import build_bolt_app
 from bot.engine.deps import Inflight
 from bot.metrics import METRICS, slack_kind
@@ -98,7 +101,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[DEPS] = deps
         app[BOLT] = build_bolt_app(deps)
         track_listeners(app[BOLT], deps.inflight)
-        loops = [asyncio.ensure_future(run_sweeper(deps))]
+        conninfo = deps.pool.conninfo
+        assert isinstance(conninfo, str)  # the pool is opened with the database URL
+        decisions = Decisions(conninfo, on_callback=lambda: deliver_soon(deps))
+        app[DECISIONS] = decisions
+        loops = [asyncio.ensure_future(run_sweeper(deps)), asyncio.ensure_future(decisions.run())]
         if deps.runners.polls:
             loops.append(asyncio.ensure_future(run_poller(deps)))
         yield
@@ -119,12 +126,14 @@ def create_app(
     app[SETTINGS] = settings
     app[MIGRATE] = run_migrations
     app.cleanup_ctx.append(_resources)
+    app.on_shutdown.append(release_polls)
     routes: list[Any] = [
         web.get("/healthz", handle_health),
         web.get("/metrics", handle_metrics),
         web.post("/api/runs", handle_start_run),
         web.get("/api/audit", handle_audit),
         web.post("/langgraph/webhook", handle_langgraph_webhook),
+        *api_routes(),
     ]
     if slack_endpoint:
         routes.append(web.post("/slack/events", handle_slack))

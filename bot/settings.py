@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     approvals_graphs: str | None = None  # name=module:attr,...
     approvals_policy: str | None = None  # path of a TOML policy file
     approvals_api_token: SecretStr | None = None  # bearer token for POST /api/runs
+    # Signs the approvals API's callbacks (X-Approvals-Signature); needed for callback_url.
+    approvals_callback_secret: SecretStr | None = None
+    # A failed callback is retried this long after, doubling each time (at most an hour)...
+    approvals_callback_retry_s: float = Field(default=10.0, gt=0)
+    # ...until this long after the decision (three days), then given up.
+    approvals_callback_deadline_s: float = Field(default=3 * 24 * 3600.0, gt=0)
     approvals_data_dir: str = ".data/postgres"
     approvals_timeout_s: int = Field(default=24 * 3600, gt=0)
     # The period between reminders; None: one reminder at 3/4 of the timeout.

@@ -13,7 +13,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 DecisionKind = Literal["approve", "edit", "reject", "respond"]
-Dialect = Literal["generic", "hitl_batch", "hitl_call", "agent_inbox", "unknown"]
+Dialect = Literal[
+    "generic", "hitl_batch", "hitl_call", "agent_inbox", "openai_agents", "flat",
+    "breakpoint", "unknown",
+]
+Cause = Literal["person", "timeout", "cancel"]
 ALL_DECISIONS: tuple[DecisionKind, ...] = ("approve", "edit", "reject")
 
 
@@ -37,6 +41,14 @@ class ApprovalRequest(BaseModel):
     actions: list[Action] = Field(min_length=1)
     # The generic dialect's ``approval`` block, unvalidated: the bot's policy reads it.
     approval: dict[str, Any] = Field(default_factory=dict)
+    # Read-only keys of the payload shown beside the arguments (never dropped from view).
+    context: dict[str, Any] = Field(default_factory=dict)
+    # The interrupt value as the graph sent it, and its ``response_schema`` (if any).
+    value: Any = None
+    response_schema: dict[str, Any] | None = None
+    # The operator's resume templates (``[graphs.G.resume]``), set by the bot from its
+    # policy file after normalizing; no adapter ever fills it from a payload.
+    resume: dict[str, Any] | None = None
 
 
 class ActionDecision(BaseModel):
@@ -48,3 +60,4 @@ class ActionDecision(BaseModel):
     reason: str | None = None  # reject reason, or the text of a ``respond``
     decided_by: list[str] = Field(default_factory=list)
     decided_at: datetime
+    cause: Cause = "person"  # who ended it: a person, the timeout, or a cancel

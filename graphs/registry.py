@@ -1,14 +1,15 @@
 """The graphs the bot can run: built-ins plus ``APPROVALS_GRAPHS`` extras.
 
 An extra is ``name=module:attr`` where ``attr`` is an uncompiled ``StateGraph`` (compiled
-here with the checkpointer) or a callable taking the checkpointer and returning a
-compiled graph.
+here with the checkpointer), a callable taking the checkpointer and returning a
+compiled graph, or an OpenAI Agents SDK ``Agent`` (run by ``graphs.agents_sdk``).
 """
 
 from __future__ import annotations
 
 import importlib
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,10 +64,23 @@ class GraphRegistry:
         # Keyed by the checkpointer's id: the cached graph holds the checkpointer, so
         # the id cannot be reused while the entry lives.
         self._cache: dict[tuple[str, int], Compiled] = {}
+        self._agents: dict[str, Any | None] = {}
 
     def names(self) -> list[str]:
         """The known graph names, sorted."""
         return sorted(self._specs)
+
+    def agent(self, name: str) -> Any | None:
+        """The OpenAI Agents SDK ``Agent`` registered as ``name``, or None for a graph.
+
+        Raises ``ValueError`` when the spec cannot be loaded.
+        """
+        if name not in self._specs:
+            return None
+        if name not in self._agents:
+            target = load_target(self._specs[name])
+            self._agents[name] = target if is_agent(target) else None
+        return self._agents[name]
 
     def build(self, name: str, checkpointer: BaseCheckpointSaver[Any]) -> Compiled:
         """The compiled graph ``name`` using ``checkpointer``.
@@ -98,6 +112,14 @@ def load_target(spec: str) -> Any:
             msg = f"graph spec {spec!r}: {module_name!r} has no attribute {attr_path!r}"
             raise ValueError(msg) from exc
     return target
+
+
+def is_agent(target: Any) -> bool:
+    """Whether ``target`` is an ``agents.Agent``. The SDK is an optional extra: a module that
+    built an Agent has imported it, so it is looked up, never imported, here."""
+    sdk = sys.modules.get("agents")
+    agent_type = getattr(sdk, "Agent", None)
+    return isinstance(agent_type, type) and isinstance(target, agent_type)
 
 
 def _compile(name: str, spec: str, checkpointer: BaseCheckpointSaver[Any]) -> Compiled:

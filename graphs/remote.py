@@ -26,6 +26,7 @@ from langgraph_sdk.errors import (
     UnprocessableEntityError,
 )
 
+from graphs.adapters.breakpoint import breakpoint_id, is_breakpoint_id
 from graphs.runner import (
     Pending,
     ResumeIgnored,
@@ -169,7 +170,7 @@ class RemoteRunner:
         if found is None:
             raise ThreadMissing(f"thread {ref.thread_id} is not on the LangGraph Server")
         if found.get("status") == "busy":
-            return Snapshot((), ("busy",), found.get("values"))
+            return Snapshot((), ("busy",), found.get("values"), busy=True)
         state: Any = await self._call(self.client.threads.get_state(ref.thread_id))
         if not state.get("checkpoint"):
             raise ThreadMissing(
@@ -182,10 +183,23 @@ class RemoteRunner:
             groups = found.get("interrupts")
             for items in groups.values() if isinstance(groups, dict) else []:
                 pending.extend(pending_of(items))
-        return Snapshot(tuple(pending), tuple(state.get("next") or ()), state.get("values"))
+        nexts = tuple(state.get("next") or ())
+        failed = tuple(str(t.get("name")) for t in state.get("tasks") or () if t.get("error"))
+        if not pending and nexts and not failed and found.get("status") == "interrupted":
+            # A static breakpoint: an interrupted thread with no interrupt value.
+            checkpoint = str((state.get("checkpoint") or {}).get("checkpoint_id"))
+            pending = [Pending(breakpoint_id(checkpoint), state.get("values"), None, nexts[0])]
+        return Snapshot(tuple(pending), nexts, state.get("values"), failed)
 
     async def resume(self, ref: RunRef, *, interrupt_id: str, value: Any) -> None:
-        """``runs.create(command={"resume": {id: value}}, multitask_strategy="reject")``."""
+        """``runs.create(command={"resume": {id: value}}, multitask_strategy="reject")``;
+        at a breakpoint, ``threads.update_state`` with an edit, then a run with no input."""
+        if is_breakpoint_id(interrupt_id):
+            update = value.get("update") if isinstance(value, dict) else None
+            if update:
+                await self._call(self.client.threads.update_state(ref.thread_id, update))
+            await self.proceed(ref)
+            return
         extra: dict[str, Any] = {"strict_resume": True} if await self.strict_resume() else {}
         run = await self._call(
             self.client.runs.create(

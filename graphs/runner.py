@@ -15,6 +15,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 
+from graphs.adapters.breakpoint import breakpoint_id, is_breakpoint_id
 from graphs.registry import GraphRegistry
 
 # Each step's checkpoint is written (and its fence checked) before the next step starts,
@@ -32,6 +33,10 @@ class ThreadBusy(RunnerUnavailable):
 
 class ResumeIgnored(RunnerUnavailable):
     """The server ran the resume but did not take the answer: the decision is sent again."""
+
+
+class GraphBuildFailed(Exception):  # noqa: N818 - reads as what happened
+    """The graph itself could not be built (its module, or its builder, raised)."""
 
 
 class ThreadMissing(LookupError):
@@ -54,6 +59,7 @@ class Pending:
     id: str
     value: Any
     response_schema: dict[str, Any] | None = None
+    breakpoint: str | None = None  # a static breakpoint before this node (value: the state)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class Snapshot:
     interrupts: tuple[Pending, ...]
     next: tuple[str, ...]
     values: Any
+    failed: tuple[str, ...] = ()  # the nodes whose last attempt raised
+    busy: bool = False  # a run is still going on the thread (a server's run in flight)
 
 
 class Runner(Protocol):
@@ -108,7 +116,10 @@ class LocalRunner:
 
     async def start(self, ref: RunRef, input: Any, *, metadata: dict[str, Any]) -> None:
         """Invoke the graph until it finishes or interrupts."""
-        compiled = self.graphs.build(ref.graph, self.checkpointer)
+        try:
+            compiled = self.graphs.build(ref.graph, self.checkpointer)
+        except Exception as exc:
+            raise GraphBuildFailed(f"{type(exc).__name__}: {exc}") from exc
         await compiled.ainvoke(input, config_of(ref.thread_id), durability=DURABILITY)
 
     async def snapshot(self, ref: RunRef) -> Snapshot:
@@ -119,19 +130,36 @@ class LocalRunner:
             Pending(i.id, i.value, _schema(getattr(i, "response_schema", None)))
             for i in state.interrupts
         )
-        return Snapshot(pending, tuple(state.next), state.values)
+        failed = tuple(t.name for t in state.tasks if t.error is not None)
+        if not pending and state.next and not failed and _has_breakpoints(compiled):
+            checkpoint = str(state.config["configurable"]["checkpoint_id"])
+            pending = (Pending(breakpoint_id(checkpoint), state.values, None, state.next[0]),)
+        return Snapshot(pending, tuple(state.next), state.values, failed)
 
     async def resume(self, ref: RunRef, *, interrupt_id: str, value: Any) -> None:
-        """``ainvoke(Command(resume={interrupt_id: value}))``."""
+        """``ainvoke(Command(resume={interrupt_id: value}))``; at a breakpoint,
+        ``aupdate_state`` with an edit's changed values, then ``ainvoke(None)``."""
         compiled = self.graphs.build(ref.graph, self.checkpointer)
+        config = config_of(ref.thread_id)
+        if is_breakpoint_id(interrupt_id):
+            update = value.get("update") if isinstance(value, dict) else None
+            if update:
+                await compiled.aupdate_state(config, update)
+            await compiled.ainvoke(None, config, durability=DURABILITY)
+            return
         await compiled.ainvoke(
-            Command(resume={interrupt_id: value}), config_of(ref.thread_id), durability=DURABILITY
+            Command(resume={interrupt_id: value}), config, durability=DURABILITY
         )
 
     async def proceed(self, ref: RunRef) -> None:
         """``ainvoke(None)``: run on from the last checkpoint."""
         compiled = self.graphs.build(ref.graph, self.checkpointer)
         await compiled.ainvoke(None, config_of(ref.thread_id), durability=DURABILITY)
+
+
+def _has_breakpoints(compiled: Any) -> bool:
+    """Whether the graph was compiled with ``interrupt_before`` or ``interrupt_after``."""
+    return bool(compiled.interrupt_before_nodes or compiled.interrupt_after_nodes)
 
 
 def _schema(value: Any) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
-"""The runners of this process: local graphs always, a LangGraph Server when configured."""
+"""The runners of this process: local graphs and registered Agents always, a LangGraph
+Server when configured."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from graphs.agents_sdk import AgentsRunner
+from graphs.external import ExternalRunner
 from graphs.remote import RemoteRunner, is_thread_id
 from graphs.runner import LocalRunner, Runner, RunRef
 from graphs.server_thread import ServerThread, server_thread
@@ -14,16 +17,29 @@ from graphs.server_thread import ServerThread, server_thread
 class Runners:
     """Picks the runner of a new run by its graph name, and of a stored run by its kind."""
 
-    def __init__(self, local: LocalRunner, remote: RemoteRunner | None = None) -> None:
-        """``remote`` is None when ``LANGGRAPH_API_URL`` is unset (in-process only)."""
+    def __init__(
+        self,
+        local: LocalRunner,
+        remote: RemoteRunner | None = None,
+        agents: AgentsRunner | None = None,
+        *,
+        external: ExternalRunner | None = None,
+    ) -> None:
+        """``remote`` is None when ``LANGGRAPH_API_URL`` is unset (in-process only);
+        ``agents`` runs registered OpenAI Agents SDK agents; ``external`` drives the
+        approvals API's requests."""
         self.local = local
         self.remote = remote
+        self.agents = agents
+        self.external = external
 
     async def resolve(self, graph: str) -> tuple[Runner, RunRef] | None:
         """The runner for a new run of ``graph``: a local graph first, else a server one.
 
         The ref's thread id is empty; the caller fills it in.
         """
+        if self.agents is not None and self.agents.has(graph):
+            return self.agents, RunRef("", graph)
         if self.local.has(graph):
             return self.local, RunRef("", graph)
         if self.remote is not None:
@@ -35,6 +51,8 @@ class Runners:
     def of(self, run: Mapping[str, Any]) -> tuple[Runner, RunRef]:
         """The runner and ref of a stored run row (``runner``, ``graph``, ``assistant_id``)."""
         ref = RunRef(str(run["thread_id"]), str(run["graph"]), run.get("assistant_id"))
+        if run.get("runner") == "agents" and self.agents is not None:
+            return self.agents, ref
         if run.get("runner", "local") == "remote":
             if self.remote is None:
                 raise LookupError(
@@ -42,6 +60,8 @@ class Runners:
                     "is not set"
                 )
             return self.remote, ref
+        if run.get("runner") == "external" and self.external is not None:
+            return self.external, ref
         return self.local, ref
 
     @property

@@ -179,6 +179,45 @@ MIGRATIONS: list[str] = [
     UPDATE approvals a SET policy = r.policy FROM requests r WHERE r.id = a.request_id;
     ALTER TABLE runs ADD COLUMN claimed_by text;
     ALTER TABLE requests ADD COLUMN channel_failed_at timestamptz;""",
+    # OpenAI Agents SDK runs: each RunState.to_json() the run stopped at, versioned per
+    # run; ``pending`` is what it asks (null once finished), ``expect`` the edited calls
+    # the model is told to issue again, approved without asking when they match exactly.
+    """CREATE TABLE IF NOT EXISTS agent_states (
+        thread_id text NOT NULL,
+        version integer NOT NULL,
+        state jsonb NOT NULL,
+        pending jsonb,
+        final_output jsonb,
+        expect jsonb NOT NULL DEFAULT '[]',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (thread_id, version)
+    );""",
+    # the approvals API: one row per request made over HTTP (its run is ``external``),
+    # with its idempotency key, the decision delivered to the caller and the state of
+    # its signed callback, retried with backoff by the sweeper until a 2xx or a deadline
+    """CREATE TABLE api_requests (
+        id text PRIMARY KEY,
+        seq bigserial UNIQUE,
+        thread_id text NOT NULL UNIQUE REFERENCES runs(thread_id),
+        idempotency_key text UNIQUE,
+        body_hash text NOT NULL,
+        payload jsonb NOT NULL,
+        response_schema jsonb,
+        status text NOT NULL DEFAULT 'pending',
+        decision jsonb,
+        cause text,
+        decided_at timestamptz,
+        callback_url text,
+        callback_status text,
+        callback_attempts integer NOT NULL DEFAULT 0,
+        callback_next_at timestamptz,
+        callback_deadline timestamptz,
+        callback_error text,
+        created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX api_requests_status ON api_requests (status, seq);
+    CREATE INDEX api_requests_callbacks_due ON api_requests (callback_next_at)
+        WHERE callback_status = 'pending';""",
     # a tamper-evident audit log: each row's SHA-256 covers its content and the previous
     # row's hash in its chain (one chain per thread), the chain's head kept per chain (the
     # row lock that orders two rows of one chain, and what an export hands out); existing

@@ -264,14 +264,18 @@ async def test_a_request_whose_channel_stopped_working_is_marked_and_people_are_
     (row,) = await eventually(marked)
     assert row["status"] == "pending" and "channel_not_found" in row["last_error"]
 
-    async def told_by_dm() -> set[str]:
-        return {p["channel"] for p in harness.fake.of("chat.postMessage")
+    async def told_by_dm() -> bool:
+        told = {p["channel"] for p in harness.fake.of("chat.postMessage")
                 if p["channel"].startswith("U") and "channel_not_found" in p["text"]}
+        return told == {"UALICE", "UBOB", "UREQ"}
 
-    assert await eventually(told_by_dm) == {"UALICE", "UBOB", "UREQ"}
-    buttons = [p for p in harness.fake.of("chat.postMessage")
-               if p["channel"] == "UBOB" and p.get("blocks")]
-    assert buttons, "the approvers get the request with its buttons"
+    await eventually(told_by_dm, timeout=60)
+
+    async def with_buttons() -> list[dict[str, Any]]:
+        return [p for p in harness.fake.of("chat.postMessage")
+                if p["channel"] == "UBOB" and p.get("blocks")]
+
+    await eventually(with_buttons, timeout=60)  # the approvers get the request's buttons
     events = await harness.rows("SELECT event FROM audit_log WHERE event = 'channel_failed'")
     assert len(events) == 1
     await harness.click("approve", approval_id, user="UBOB")  # decided from the DM

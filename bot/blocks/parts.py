@@ -11,7 +11,7 @@ from bot.blocks.version import encode_ref
 from bot.blocks.view import DECIDED_ICONS, ActionView
 
 MAX_BLOCKS = 50
-BUTTON_TEXT = {"approve": "Approve", "reject": "Reject", "edit": "Edit", "respond": "Respond"}
+BUTTON_TEXT = {"approve": "Approve", "reject": "Reject", "edit": "Edit", "respond": "Answer"}
 STATUS_WORDS = {
     "approved": "Approved",
     "edited": "Edited and approved",

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.blocks.approve_all import approve_all_block
 from bot.blocks.compact import compact_action_blocks
+from bot.blocks.context_fields import context_blocks
 from bot.blocks.format import clip, date_token, escape, mention
 from bot.blocks.headline import current_title
 from bot.blocks.parts import (
@@ -17,6 +18,7 @@ from bot.blocks.parts import (
     outcome_line,
     progress_line,
 )
+from bot.blocks.show_all import show_all_block
 from bot.blocks.standing import standing_block
 from bot.blocks.view import ActionView, RequestView
 
@@ -61,6 +63,7 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
                 "text": {"type": "mrkdwn", "text": clip(escape(view.description), 3000)},
             }
         )
+    blocks.extend(context_blocks(view.context))
     head = len(blocks)
     many = len(view.actions) > 1
     for i, action in enumerate(view.actions, start=1):
@@ -68,6 +71,8 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
             _action_blocks(action, required=view.required_approvals, numbered=i if many else None)
         )
     tail: list[dict[str, Any]] = []
+    if (cut := show_all_block(view)) is not None:
+        tail.append(cut)
     everything = approve_all_block(view)
     if everything is not None:
         tail.append(everything)
@@ -75,6 +80,8 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     if standing is not None:
         tail.append(standing)
     meta = f"{_requester(view)} · graph `{escape(view.graph)}`"
+    if not many:
+        meta += f" · action `{escape(view.actions[0].action.name)}`"
     if view.required_approvals > 1:
         meta += f" · needs {view.required_approvals} different approvers"
     if view.deciders and view.pending:

@@ -76,6 +76,7 @@ class RequestView:
     overdue: bool = False
     # Who a server thread's metadata says started it: shown as a claim, never trusted.
     claimed_by: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)  # read-only keys of the payload
     # The windows "Approve & allow for …" offers (seconds); empty: no such menu.
     standing_choices: tuple[int, ...] = ()
 

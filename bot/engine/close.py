@@ -37,14 +37,18 @@ async def close_request(
     status: Literal["expired", "cancelled"],
     actor: str | None,
     reason: str,
+    requester_only: bool = True,
 ) -> Decided | None:
     """Reject every pending action with ``reason``; None if the request was not pending
     (or, for ``expired``, not yet overdue). Raises :class:`NotAllowed` when ``actor`` is
-    not the requester of a request they try to cancel."""
+    not the requester of a request they try to cancel, unless ``requester_only`` is
+    False (the approvals API's caller, who holds its bearer token, made the request)."""
     now = deps.clock()
     async with deps.pool.connection() as conn, conn.transaction():
         request = await requests.lock_request(conn, request_id)
-        if request is None or not await _may_close(conn, request, status, actor, now=now):
+        if request is None or not await _may_close(
+            conn, request, status, actor, now=now, anyone=not requester_only
+        ):
             return None
         open_ = [
             a for a in await requests.approvals_of(conn, request_id) if a["status"] == "pending"
@@ -56,6 +60,7 @@ async def close_request(
                 reason=reason,
                 decided_by=[actor] if actor else [],
                 decided_at=now,
+                cause="timeout" if status == "expired" else "cancel",
             )
             await requests.update_approval(
                 conn,
@@ -77,7 +82,13 @@ async def close_request(
 
 
 async def _may_close(
-    conn: Conn, request: dict[str, Any], status: str, actor: str | None, *, now: datetime
+    conn: Conn,
+    request: dict[str, Any],
+    status: str,
+    actor: str | None,
+    *,
+    now: datetime,
+    anyone: bool = False,
 ) -> bool:
     """Whether the locked ``request`` closes now: it is pending and, to expire, overdue.
     Raises :class:`NotAllowed` when a cancel does not come from its requester."""
@@ -85,6 +96,8 @@ async def _may_close(
         return False
     if status == "expired":
         return bool(request["expires_at"] and request["expires_at"] <= now)
+    if anyone:
+        return True
     run = await runs.get_run(conn, request["thread_id"])
     if actor is None or run is None or actor != run["requested_by"]:
         raise NotAllowed("Only the person who requested this can cancel it.")

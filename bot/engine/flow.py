@@ -14,7 +14,7 @@ from bot.engine.post import sync_run
 from bot.engine.render import render_request
 from bot.engine.resume import resume_request
 from bot.errors import InvalidInput, NotFound, Unavailable
-from graphs.runner import Runner, RunnerUnavailable, RunRef
+from graphs.runner import GraphBuildFailed, Runner, RunnerUnavailable, RunRef
 from persistence import audit, requests, runs
 from persistence.pool import DB_DOWN
 
@@ -72,7 +72,7 @@ async def start_run(
             detail={"graph": graph, "input": input},
         )
     await _first_invoke(deps, runner, ref, input, channel=channel, requested_by=requested_by)
-    status = await sync_run(deps, thread_id)
+    status = await sync_run(deps, thread_id, settled=True)
     async with deps.pool.connection() as conn:
         open_ids = [int(r["id"]) for r in await requests.open_requests(conn, thread_id)]
         row = await runs.get_run(conn, thread_id)
@@ -109,6 +109,11 @@ async def _first_invoke(
         raise Unavailable(f"The LangGraph Server did not take the run: {exc}") from exc
     except DB_DOWN:
         raise
+    except GraphBuildFailed as exc:  # not the input's fault: say the graph is broken
+        log.error("graph %s could not be built: %s", ref.graph, exc)
+        await _discard(deps, thread_id, error=str(exc))
+        raise InvalidInput(f"The graph {ref.graph!r} could not be built: {exc}",
+                           field="graph") from exc
     except Exception as exc:  # the graph cannot take this input: leave no run behind
         log.exception("graph %s failed on its input; the run %s is discarded", ref.graph, thread_id)
         await _discard(deps, thread_id, error=f"{type(exc).__name__}: {exc}")

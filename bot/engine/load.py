@@ -48,7 +48,8 @@ def governing_policy(
         defaults=defaults, graph=context["graph"], action=action, approval=stored.approval
     )
     floor = Policy.model_validate(context["policy_initial"] or context["policy"])
-    both = meet(floor, resolved, channel="must_match")
+    named = book.names_approvers(defaults=defaults, graph=context["graph"], action=action)
+    both = meet(floor, resolved, channel="must_match", named=named)
     return escalated(both) if _escalated_for(both, context) else both
 
 
@@ -140,7 +141,9 @@ async def load_view(
     edited = [approval_policy(a, row) for a in approvals if a.get("policy_initial") is not None]
     note = None
     if row["status"] == "failed":
-        note = f"The run could not be resumed: {row['last_error'] or 'unknown error'}"
+        note = f"{row['last_error'] or 'unknown error'}. The run could not be resumed."
+    elif row["status"] == "decided" and row.get("last_error"):
+        note = f"{row['last_error']}. Trying again."
     view = RequestView(
         request_id=request_id,
         title=request.title,
@@ -163,6 +166,7 @@ async def load_view(
         waits=policy.on_timeout == "wait",
         overdue=row.get("overdue_at") is not None,
         claimed_by=row.get("claimed_by"),
+        context=request.context,
         standing_choices=_standing_choices(row, approvals),
     )
     return view, row, approvals

@@ -10,20 +10,23 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from bot.blocks.format import escape
+from bot.blocks.format import clip, escape
 from bot.blocks.request import build_request_message
 from bot.engine.deps import Deps
 from bot.engine.failures import fail_run
 from bot.engine.jsonsafe import json_safe
 from bot.engine.load import load_view
 from bot.engine.notify import send_dms
+from bot.engine.paused import stuck_reason, unanswered
 from bot.engine.remind import first_reminder
 from bot.engine.standing import use_standing
 from bot.errors import Unrepresentable
 from bot.metrics import METRICS
 from bot.policy import Override, Policy, Resolution
+from bot.policy.resume import resume_templates
 from bot.slack.client import SLACK_ERRORS, permanent_error
 from graphs.adapters import normalize
+from graphs.adapters.templates import shaped_decisions, with_templates
 from graphs.models import ApprovalRequest
 from graphs.runner import Snapshot
 from persistence import audit, requests, runs, sweeps
@@ -87,13 +90,16 @@ def _say_overrides(graph: str, overrides: tuple[Override, ...]) -> None:
             )
 
 
-def _normalized(interrupt: Any) -> ApprovalRequest:
-    """The interrupt as a request, from its JSON-safe form (raises Unrepresentable)."""
+def _normalized(interrupt: Any, templates: Any) -> ApprovalRequest:
+    """The interrupt as a request, from its JSON-safe form (raises Unrepresentable), with
+    the operator's resume templates for it (``templates(action_name)``)."""
     schema = getattr(interrupt, "response_schema", None)
-    return normalize(
+    request = normalize(
         json_safe(interrupt.value),
         response_schema=json_safe(schema) if isinstance(schema, dict) else None,
+        breakpoint=getattr(interrupt, "breakpoint", None),
     )
+    return with_templates(request, templates(request.actions[0].name))
 
 
 async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> int | None:
@@ -102,11 +108,14 @@ async def store_interrupt(deps: Deps, run: dict[str, Any], interrupt: Any) -> in
     The value is stored in its JSON-safe form; raises :class:`Unrepresentable` when it
     has none.
     """
-    request = _normalized(interrupt)
+    graph = str(run["graph"])
+    request = _normalized(interrupt, lambda name: resume_templates(deps.policies, graph, name))
     defaults = Policy(
         channel=run["channel"],
         timeout_s=deps.settings.approvals_timeout_s,
         reminder_s=deps.settings.approvals_reminder_s,
+        # A ``respond`` template offers an answer unless the file allows less.
+        allowed_decisions=shaped_decisions(request),
     )
     resolution = deps.policies.explain(defaults=defaults, graph=run["graph"], request=request)
     for warning in resolution.warnings:
@@ -212,11 +221,18 @@ async def _post_failed(deps: Deps, row: dict[str, Any], exc: BaseException) -> N
 
 
 async def sync_run(
-    deps: Deps, thread_id: str, run: dict[str, Any] | None = None, *, state: Snapshot | None = None
+    deps: Deps,
+    thread_id: str,
+    run: dict[str, Any] | None = None,
+    *,
+    state: Snapshot | None = None,
+    settled: bool = False,
 ) -> str:
     """After an invoke: post new interrupts, or mark the run done. Returns the run status.
 
     ``run`` is the run's row and ``state`` its snapshot when the caller has just read them.
+    ``settled`` says an invoke has just returned: a run that then neither asks anything
+    nor has finished is stuck, and is failed saying so (never left "running" silently).
     """
     if run is None:
         async with deps.pool.connection() as conn:
@@ -225,9 +241,12 @@ async def sync_run(
     if state is None:
         runner, ref = deps.runners.of(run)
         state = await runner.snapshot(ref)
-    if state.interrupts:
+    interrupts = await unanswered(deps, thread_id, state)
+    if state.interrupts and not interrupts:
+        return str(run["status"])  # a pause already answered (a rejected breakpoint)
+    if interrupts:
         try:
-            new = [rid for i in state.interrupts if (rid := await store_interrupt(deps, run, i))]
+            new = [rid for i in interrupts if (rid := await store_interrupt(deps, run, i))]
         except Unrepresentable as exc:
             await fail_run(deps, thread_id, error=exc.message)
             return "failed"
@@ -237,6 +256,9 @@ async def sync_run(
             await post_request(deps, request_id)
         return "waiting"
     if not is_over(state):
+        if settled and not state.busy:
+            await fail_run(deps, thread_id, error=stuck_reason(state))
+            return "failed"
         return "running"
     outcome = jsonable(state.values)
     async with deps.pool.connection() as conn:
@@ -267,7 +289,12 @@ async def reply_finished(
 
 
 def summarize(outcome: Any) -> str:
-    """A one-line outcome: the state's ``status`` (and ``reason``) when it has one."""
+    """A one-line outcome: the state's ``status`` (and ``reason``) when it has one, or an
+    agent's ``final_output``."""
+    if isinstance(outcome, dict) and outcome.get("final_output") is not None:
+        final = outcome["final_output"]
+        text = final if isinstance(final, str) else json.dumps(final, ensure_ascii=False)
+        return clip(escape(text), 2900)
     if isinstance(outcome, dict) and "status" in outcome:
         text = f"*{escape(str(outcome['status']))}*"
         if outcome.get("reason"):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from langgraph.errors import GraphInterrupt
 
 from bot.engine.deps import Deps
 from bot.engine.fence import hold_fence
+from bot.engine.keys import decision_id_of
+from bot.engine.load import request_model
 from bot.engine.post import is_over, jsonable, reply_finished, sync_run, value_hash
+from bot.engine.resume_failed import fail_unsendable, note_failure
 from bot.metrics import METRICS
-from graphs.adapters import with_decision_id
+from graphs.adapters import TemplateFailed, failure_of, is_stop, sent_value
 from graphs.runner import RunnerUnavailable
 from persistence import audit, leases, requests, runs
 from persistence.leases import Fence, FenceLost
@@ -21,12 +23,6 @@ from persistence.pool import DB_DOWN
 
 log = logging.getLogger(__name__)
 MAX_RESUME_ATTEMPTS = 3
-_KEYS = uuid.UUID("6f1c2b0e-6a43-4c8e-9d0a-0a7e55a1d3c1")
-
-
-def decision_id_of(row: dict[str, Any]) -> str:
-    """The idempotency key of a request's decision: the same on every retry of it."""
-    return str(uuid.uuid5(_KEYS, f"{row['thread_id']}/{row['id']}"))
 
 
 async def resume_request(
@@ -73,20 +69,23 @@ async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
         return False  # another instance got here first
     METRICS.inc("approvals_resume_attempts_total")
     try:
-        await _invoke(deps, row, run)
+        stopped = await _invoke(deps, row, run)
     except (GraphInterrupt, FenceLost, *DB_DOWN):
         raise  # an outage is not the graph's fault: the sweeper tries again
     except RunnerUnavailable as exc:  # server down or thread busy (409): kept, retried
         log.warning("request %s not resumed yet (the sweeper retries): %s", request_id, exc)
         return False
+    except TemplateFailed as exc:  # the value could not be made: nothing was sent
+        await fail_unsendable(deps, row, str(exc))
+        return False
     except Exception as exc:  # the graph itself failed: record, maybe retry later
         log.exception("resuming request %s failed", request_id)
-        await _note_failure(deps, row, exc)
+        await note_failure(deps, row, run, exc, attempts_max=MAX_RESUME_ATTEMPTS)
         return False
     runner, ref = deps.runners.of(run)
     state = await runner.snapshot(ref)
-    over = is_over(state)
-    outcome = jsonable(state.values) if over else None
+    over = stopped is not None or is_over(state)
+    outcome = stopped if stopped is not None else (jsonable(state.values) if over else None)
     # A finished run needs the lease no more: it is given up in the same transaction.
     fence.releasing = over
     try:
@@ -98,7 +97,7 @@ async def _resume_fenced(deps: Deps, request_id: int, fence: Fence) -> bool:
     if over:
         await reply_finished(deps, thread_id, finished, outcome)
     else:
-        await sync_run(deps, thread_id, run, state=state)
+        await sync_run(deps, thread_id, run, state=state, settled=True)
     return True
 
 
@@ -126,32 +125,22 @@ async def _mark_resumed(
 
 
 @METRICS.timed("approvals_resume_seconds")
-async def _invoke(deps: Deps, row: dict[str, Any], run: dict[str, Any]) -> None:
+async def _invoke(deps: Deps, row: dict[str, Any], run: dict[str, Any]) -> dict[str, Any] | None:
+    """Send the decision; a rejection that ends the run instead returns its outcome."""
+    stored = row["resume_value"]
+    if (failure := failure_of(stored)) is not None:
+        raise TemplateFailed(failure)
+    if is_stop(stored):  # never reaches the graph: the run ends here, rejected
+        return {"status": "rejected", "reason": stored.get("reason")}
     runner, ref = deps.runners.of(run)
     state = await runner.snapshot(ref)
     pending = {i.id: i for i in state.interrupts}
     match = pending.get(row["interrupt_id"])
     if match is not None and value_hash(match.value) == row["value_hash"]:
-        value = with_decision_id(row["resume_value"], decision_id_of(row))
+        value = sent_value(request_model(row), stored, decision_id_of(row))
         await runner.resume(ref, interrupt_id=row["interrupt_id"], value=value)
     elif state.next and not state.interrupts:
         # The resume was taken before a crash but the run did not finish: continue it.
         await runner.proceed(ref)
+    return None
 
-
-async def _note_failure(deps: Deps, row: dict[str, Any], exc: Exception) -> None:
-    error = f"{type(exc).__name__}: {exc}"
-    METRICS.inc("approvals_resume_failures_total")
-    async with deps.pool.connection() as conn:
-        attempts = await requests.note_resume_error(conn, int(row["id"]), error=error)
-        if attempts >= MAX_RESUME_ATTEMPTS:
-            await requests.set_failed(conn, int(row["id"]), error=error)
-            await requests.set_render_needed(conn, int(row["id"]), True)
-        await audit.record(
-            conn,
-            "resume_failed",
-            thread_id=row["thread_id"],
-            request_id=int(row["id"]),
-            reason=error,
-            detail={"attempt": attempts},
-        )

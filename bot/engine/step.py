@@ -12,9 +12,10 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from bot.blocks.edit_modal import changed_args
+from bot.engine.keys import decision_id_of
 from bot.engine.load import request_model
 from bot.policy import Policy
-from graphs.adapters import resume_value
+from graphs.adapters import TemplateFailed, failed_value, resume_value
 from graphs.models import ActionDecision, DecisionKind
 from persistence import audit, requests
 
@@ -115,5 +116,9 @@ async def complete_if_done(conn: Conn, request: Row, approvals: list[Row] | None
     if any(a["status"] == "pending" for a in approvals):
         return False
     decisions = [ActionDecision.model_validate(a["decision"]) for a in approvals]
-    value = resume_value(request_model(request), decisions)
+    decision_id = decision_id_of(request)
+    try:
+        value = resume_value(request_model(request), decisions, decision_id=decision_id)
+    except TemplateFailed as exc:
+        value = failed_value(str(exc))  # never sent: the resume fails the run, saying why
     return await requests.set_decided(conn, int(request["id"]), resume_value=value)

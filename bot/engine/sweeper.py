@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from bot.api.callbacks import deliver_callbacks
 from bot.engine.close import close_request
 from bot.engine.deps import Deps, pause
 from bot.engine.escalate import due_escalations, escalate_request
@@ -183,6 +184,7 @@ CHORES: dict[str, Chore] = {
     "post": repost,
     "render": rerender,
     "sync": sync_left_running,
+    "callback": deliver_callbacks,
 }
 
 

@@ -70,6 +70,7 @@ class Section(BaseModel):
 
     patch: PolicyPatch = PolicyPatch()
     rules: tuple[Rule, ...] = ()
+    resume: dict[str, Any] | None = None  # JSON-e templates per decision (bot.policy.resume)
 
 
 class GraphSection(Section):
@@ -117,16 +118,20 @@ class PolicyBook(BaseModel):
         approval, warnings = lenient_patch(request.approval, source="approval")
         per_action: list[Policy] = []
         overrides: list[Override] = []
+        named: list[bool] = []
         for action in request.actions:
             policy, action_warnings, action_overrides = self._resolve(
                 defaults, graph, action, approval
             )
             per_action.append(policy)
+            named.append(self.names_approvers(defaults=defaults, graph=graph, action=action))
             warnings.extend(action_warnings)
             overrides.extend(o for o in action_overrides if o not in overrides)
         channel = self._batch_channel(defaults, graph, per_action, approval)
-        fitted = [_in_channel(policy, channel, action, warnings)
-                  for policy, action in zip(per_action, request.actions, strict=True)]
+        fitted = [
+            _in_channel(policy, channel, action, warnings, named=names)
+            for policy, action, names in zip(per_action, request.actions, named, strict=True)
+        ]
         return Resolution(
             policy=request_policy(fitted, channel=channel),
             actions=tuple(fitted),
@@ -145,6 +150,21 @@ class PolicyBook(BaseModel):
         """The policy of one ``action`` of ``graph``; ``approval`` is the request's block."""
         patch, _ = lenient_patch(approval or {}, source="approval")
         return self._resolve(defaults, graph, action, patch)[0]
+
+    def names_approvers(self, *, defaults: Policy, graph: str, action: Action) -> bool:
+        """Whether the file itself (no block) names who decides ``action`` however its
+        rules go: if not, the people in its channel do, and it cannot be decided
+        anywhere else. A rule that cannot be evaluated may not apply, so it names nobody."""
+        sections = self._sections(graph, action.name)
+        policy = defaults
+        for section in sections:
+            policy = apply_patch(policy, section.patch)
+        named = bool(policy.approvers)
+        for section in sections:
+            for rule in section.rules:
+                if rule.patch.approvers is not None and rule.matches(action.args) is True:
+                    named = bool(rule.patch.approvers)
+        return named
 
     def _sections(self, graph: str, action: str) -> list[Section]:
         graph_section = self.graphs.get(graph)
@@ -207,7 +227,7 @@ class PolicyBook(BaseModel):
 def _apply_rule(
     policy: Policy, rule: Rule, action: Action, warnings: list[str]
 ) -> tuple[Policy, bool]:
-    """``policy`` after ``rule``, and whether the rule applied. A rule that cannot be
+    """``policy`` after ``rule``, and whether the rule may apply. A rule that cannot be
     evaluated fails closed: both outcomes at once (:func:`meet`), in the channel the
     file chose without the rule."""
     matched = rule.matches(action.args)
@@ -221,7 +241,9 @@ def _apply_rule(
         f"{CONDITION_UNEVALUATED}: action {action.name}: {when} cannot be evaluated for its "
         "arguments; the stricter outcome applies"
     )
-    return meet(policy, applied), False
+    # It may apply: a channel it sets pins the channel (a block may not move it), which
+    # stays the one the file chose without it.
+    return meet(policy, applied), True
 
 
 def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
@@ -243,10 +265,13 @@ def _fit_to_action(policy: Policy, action: Action) -> tuple[Policy, list[str]]:
     return reminder_fits(fitted), warnings
 
 
-def _in_channel(policy: Policy, channel: str | None, action: Action, warnings: list[str]) -> Policy:
-    """An action posted outside the channel its policy names, where anyone there may
-    decide, cannot be decided as the file says: it allows only reject."""
-    if policy.channel == channel or policy.approvers or policy.allowed_decisions == REFUSE_ONLY:
+def _in_channel(
+    policy: Policy, channel: str | None, action: Action, warnings: list[str], *, named: bool
+) -> Policy:
+    """An action posted outside the channel its policy names, where the file lets anyone
+    there decide (``named`` is False), cannot be decided as the file says: only reject.
+    A block's approvers do not stand in for the file's channel."""
+    if policy.channel == channel or named or policy.allowed_decisions == REFUSE_ONLY:
         return policy
     warnings.append(
         f"action {action.name}: its policy posts to {policy.channel}, where anyone may "

@@ -93,17 +93,21 @@ def _escalation(floor: Policy, other: Policy) -> dict[str, Any]:
     }
 
 
-def meet(floor: Policy, other: Policy, *, channel: ChannelRule = "floor") -> Policy:
+def meet(
+    floor: Policy, other: Policy, *, channel: ChannelRule = "floor", named: bool | None = None
+) -> Policy:
     """Both policies at once: nobody decides who does not satisfy each of them.
 
     ``floor`` is the layer whose channel stands (where the message is, or the file's
     unconditional choice). With ``channel="must_match"``, an ``other`` that belongs in
     another channel where anyone there may decide cannot be satisfied here: only reject.
+    ``named`` says whether the file itself names ``other``'s approvers (default: whether
+    ``other`` does); a block's approvers never stand in for the file's channel.
     """
     approvers, also = narrow_approvers(floor, other.approvers)
     allowed = decisions_both(floor.allowed_decisions, other.allowed_decisions)
     moved = other.channel is not None and other.channel != floor.channel
-    if channel == "must_match" and moved and not other.approvers:
+    if channel == "must_match" and moved and not (other.approvers if named is None else named):
         allowed = REFUSE_ONLY
     reminders = [r for r in (floor.reminder_s, other.reminder_s) if r is not None]
     out = floor.model_dump() | {

@@ -20,6 +20,7 @@ from bot.policy.book import GraphSection, PolicyBook, Rule, Section
 from bot.policy.cel import ConditionError, parse_conditions
 from bot.policy.lines import KeyPath, format_path, key_lines, line_of
 from bot.policy.model import POLICY_FIELDS, PolicyPatch
+from bot.policy.resume import parse_resume
 
 _TOP = ("defaults", "graphs", "actions")
 _SYNTAX_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -95,17 +96,22 @@ def _tables(value: object, path: KeyPath, problems: Problems) -> dict[str, Any]:
 
 
 def _graph(table: dict[str, Any], path: KeyPath, problems: Problems) -> GraphSection:
-    section = _section(table, path, problems, extra=("actions", "graph_may_relax"))
+    section = _section(table, path, problems, extra=("actions", "graph_may_relax", "resume"))
     actions = {
-        name: _section(action, (*path, "actions", name), problems)
+        name: _section(action, (*path, "actions", name), problems, extra=("resume",)).model_copy(
+            update={"resume": parse_resume(action.get("resume"), (*path, "actions", name,
+                                                                  "resume"), problems)}
+        )
         for name, action in _tables(table.get("actions", {}), (*path, "actions"), problems).items()
     }
     relax = table.get("graph_may_relax", False)
     if not isinstance(relax, bool):
         problems.append(((*path, "graph_may_relax"), f"must be true or false, got {relax!r}"))
         relax = False
+    resume = parse_resume(table.get("resume"), (*path, "resume"), problems)
     return GraphSection(
-        patch=section.patch, rules=section.rules, actions=actions, graph_may_relax=relax
+        patch=section.patch, rules=section.rules, actions=actions, graph_may_relax=relax,
+        resume=resume,
     )
 
 

@@ -52,22 +52,30 @@ def _parse(body: Any) -> tuple[str, Any, str | None, str | None]:
     if not isinstance(graph, str) or not graph:
         raise InvalidInput("graph must be the name of a graph (a string)", field="graph")
     run_input = body.get("input", {})
-    if not isinstance(run_input, dict):
-        raise InvalidInput("input must be a JSON object", field="input")
+    if not isinstance(run_input, dict | str):  # a string is an agent's input
+        raise InvalidInput("input must be a JSON object or a string", field="input")
     channel = _optional(body, "channel", CHANNEL, "a Slack channel id or name")
     requested_by = _optional(body, "requested_by", USER_ID, "a Slack user id (U… or W…)")
     return graph, run_input, channel, requested_by
 
 
-async def handle_start_run(request: web.Request) -> web.Response:
-    """Body ``{"graph", "input", "channel"?, "requested_by"?}``; answers 201 with the thread id."""
-    deps = request.app[DEPS]
-    token = deps.settings.secret("approvals_api_token")
+def authorized(request: web.Request) -> web.Response | None:
+    """None when the request carries ``Authorization: Bearer $APPROVALS_API_TOKEN``;
+    else the answer: 404 when no token is set (the API is off), 401 otherwise."""
+    token = request.app[DEPS].settings.secret("approvals_api_token")
     if not token:
         return web.json_response({"error": "APPROVALS_API_TOKEN is not set"}, status=404)
     given = _bearer(request) or ""
     if not hmac.compare_digest(given.encode(), token.encode()):
         return web.json_response({"error": "bad or missing bearer token"}, status=401)
+    return None
+
+
+async def handle_start_run(request: web.Request) -> web.Response:
+    """Body ``{"graph", "input", "channel"?, "requested_by"?}``; answers 201 with the thread id."""
+    deps = request.app[DEPS]
+    if (refused := authorized(request)) is not None:
+        return refused
     try:
         graph, run_input, channel, requested_by = _parse(await request.json())
     except (json.JSONDecodeError, UnicodeDecodeError):

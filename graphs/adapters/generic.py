@@ -31,10 +31,21 @@ def normalize_generic(
     """Normalize a generic payload; ``args`` of the response schema becomes the args schema."""
     name = value.get("action")
     name = name if isinstance(name, str) and name.strip() else DEFAULT_ACTION
+    # No key is ever dropped from view: without ``args`` the other keys are the
+    # arguments; with ``args`` they are shown as context.
+    extra = {key: item for key, item in value.items() if key not in GENERIC_KEYS}
     args = value.get("args")
-    args = args if isinstance(args, dict) else ({} if args is None else {"value": args})
+    context: dict[str, Any] = {}
+    if args is None:
+        args = extra
+    else:
+        args = args if isinstance(args, dict) else {"value": args}
+        context = extra
     approval = value.get("approval")
     approval = approval if isinstance(approval, dict) else {}
+    for key in ("title", "description", "action"):  # a value that is no text is still shown
+        if value.get(key) is not None and not isinstance(value[key], str):
+            context[key] = value[key]
     description = value.get("description")
     description = description if isinstance(description, str) else None
     title = value.get("title")
@@ -53,6 +64,7 @@ def normalize_generic(
         description=description,
         actions=[action],
         approval=approval,
+        context=context,
     )
 
 

@@ -46,6 +46,7 @@ class FakeSlack:
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds
     delay_plan: dict[str, list[float]] = field(default_factory=dict)  # per call, in order
     team_id: str = "T111"  # what auth.test answers
+    emails: dict[str, str] = field(default_factory=dict)  # users.lookupByEmail: email -> id
     enterprise_id: str | None = None
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     url: str = ""
@@ -100,6 +101,8 @@ class FakeSlack:
             await asyncio.sleep(self.delays.get(method, self.delay_s))
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
+        if method == "users.lookupByEmail" and params.get("email") not in self.emails:
+            return web.json_response({"ok": False, "error": "users_not_found"})
         problems = _problems(method, params)
         if problems:
             self.invalid.append(f"{method}: {problems}")
@@ -133,6 +136,9 @@ class FakeSlack:
                 **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             },
             "apps.connections.open": lambda p: {"url": self.socket_url},
+            "users.lookupByEmail": lambda p: {
+                "user": {"id": self.emails[p["email"]], "profile": {"email": p["email"]}}
+            },
         }
         return {"ok": True, **handlers.get(method, lambda p: {})(params)}
 
