@@ -1,4 +1,5 @@
-"""``.venv/bin/python -m bench.server [--runs N] [--poll-s S]``: the LangGraph Server path.
+"""``.venv/bin/python -m bench.server [--runs N] [--poll-s S] [--waiting N,N…]``: the
+LangGraph Server path (with ``--waiting``, discovery at scale: ``bench/server_scale.py``).
 
 A real ``langgraph dev`` serves the tests' ``server_pay`` graph; the bot runs in this
 process on a fresh embedded database with a fake Slack on loopback. Three figures:
@@ -87,11 +88,12 @@ async def _posted(fake: FakeSlack, count: int) -> float:
 
 
 async def to_post(
-    client: LangGraphClient, fake: FakeSlack, runs: int, *, webhook: str | None, jitter_s: float
+    client: LangGraphClient, fake: FakeSlack, runs: int, *, webhook: str | None, jitter_s: float,
+    before: int = 0,
 ) -> list[float]:
     """Seconds from the interrupt (server time) to the message in the fake Slack."""
     timings = []
-    for n in range(1, runs + 1):
+    for n in range(before + 1, before + runs + 1):
         # Without a random pause each run would start just after a poll tick.
         await asyncio.sleep(random.uniform(0, jitter_s))
         thread = await client.threads.create()
@@ -146,11 +148,20 @@ async def _fetch(deps: Any, sql: str) -> list[dict[str, Any]]:
         return list(await cur.fetchall())
 
 
-async def main(runs: int, poll_s: float) -> None:
+async def main(runs: int, poll_s: float, waiting: list[int]) -> None:
     import pgserver
 
     data_dir = tempfile.mkdtemp(prefix="approvals-bench-pg-")
     pg = pgserver.get_server(data_dir, cleanup_mode="stop")
+    if waiting:
+        from bench.server_scale import scale
+
+        try:
+            await scale(pg.get_uri(), waiting, poll_s=poll_s, runs=runs)
+        finally:
+            pg.cleanup()
+            shutil.rmtree(data_dir, ignore_errors=True)
+        return
     lg = await asyncio.to_thread(start_langgraph_dev)
     try:
         client = await emptied(lg)
@@ -178,6 +189,11 @@ async def main(runs: int, poll_s: float) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.server")
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--poll-s", type=float, default=1.0)
+    parser.add_argument("--poll-s", type=float, default=None,
+                        help="LANGGRAPH_POLL_S (default 1, or 5 with --waiting)")
+    parser.add_argument("--waiting", default="",
+                        help="e.g. 1000,10000,100000: discovery with that many waiting")
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.poll_s))
+    sizes = [int(n) for n in args.waiting.split(",") if n.strip()]
+    poll_s = args.poll_s if args.poll_s is not None else (5.0 if sizes else 1.0)
+    asyncio.run(main(args.runs, poll_s, sizes))

@@ -49,6 +49,11 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "approvals_dms_sent_total": ("Requests sent to an approver by DM.", ()),
     "approvals_reminders_sent_total": ("Reminders posted in a request's thread.", ()),
     "approvals_escalations_total": ("Requests escalated after escalate_after_s.", ()),
+    "approvals_discovery_threads_read_total": ("Server threads read by discovery.", ("scan",)),
+    "approvals_discovery_adopted_total": ("New or changed server threads adopted.", ("scan",)),
+    "approvals_discovery_capped_total": ("Discovery passes cut at their cap.", ("scan",)),
+    "approvals_discovery_pages_reread_total": ("Pages read again: the set moved.", ("scan",)),
+    "approvals_discovery_webhook_reads_total": ("Webhook prompts, by outcome.", ("outcome",)),
 }
 HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "approvals_ack_seconds": ("From a Slack request's arrival to its ack.", ("type",)),
@@ -58,6 +63,7 @@ HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
         "One Slack Web API call, retries included.",
         ("method", "outcome"),
     ),
+    "approvals_discovery_pass_seconds": ("One discovery tick or reconciliation turn.", ("scan",)),
 }
 GAUGES: dict[str, str] = {
     "approvals_pending_requests": "Requests waiting for a decision (read at scrape time).",

@@ -17,6 +17,7 @@ from bot.api.decisions import DECISIONS, Decisions, release_polls
 from bot.api.routes import routes as api_routes
 from bot.app import build_bolt_app
 from bot.engine.deps import Inflight
+from bot.engine.prompts import PromptedReads
 from bot.metrics import METRICS, slack_kind
 from bot.runtime import open_deps
 from bot.settings import Settings
@@ -24,7 +25,7 @@ from bot.web.api import handle_start_run
 from bot.web.audit_api import handle_audit
 from bot.web.health import handle_health, handle_metrics
 from bot.web.keys import BOLT, DEPS, MIGRATE, SETTINGS
-from bot.web.langgraph import handle_langgraph_webhook
+from bot.web.langgraph import READS, handle_langgraph_webhook
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything bigger is refused (413)
@@ -127,6 +128,7 @@ def create_app(
     app[MIGRATE] = run_migrations
     app.cleanup_ctx.append(_resources)
     app.on_shutdown.append(release_polls)
+    app[READS] = PromptedReads()
     routes: list[Any] = [
         web.get("/healthz", handle_health),
         web.get("/metrics", handle_metrics),

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     langgraph_wait_s: float = Field(default=30.0, gt=0)  # how long a resume waits for its run
     # the thread metadata key the server's own auth sets to the Slack user who started it
     langgraph_requester_key: str | None = None
+    # Discovery: a tick reads threads changed since its watermark less this margin.
+    langgraph_margin_s: float = Field(default=10.0, ge=0)
+    langgraph_reconcile_s: float = Field(default=300.0, gt=0)  # between full passes
+    langgraph_concurrency: int = Field(default=8, ge=1, le=64)  # threads adopted at once
 
     @field_validator("log_level", mode="before")
     @classmethod

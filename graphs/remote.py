@@ -39,6 +39,7 @@ from graphs.runner import (
 
 log = logging.getLogger(__name__)
 SETTLE_TRIES = 40
+DISCOVERY_FIELDS = ("thread_id", "status", "metadata", "interrupts", "created_at", "updated_at")
 T = TypeVar("T")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -259,20 +260,20 @@ class RemoteRunner:
             return False
         return True
 
-    async def interrupted(self, *, page: int = 100, pages: int = 20) -> list[dict[str, Any]]:
-        """Threads waiting at an interrupt (``threads.search(status="interrupted")``)."""
-        found: list[dict[str, Any]] = []
-        for n in range(pages):
-            batch: Any = await self._call(
-                self.client.threads.search(
-                    status="interrupted", limit=page, offset=n * page,
-                    sort_by="updated_at", sort_order="asc",
-                )
+    async def search_interrupted(
+        self, sort_by: str, descending: bool, offset: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """One page of ``threads.search(status="interrupted")``, only the fields discovery
+        reads (``select``: no values, no config)."""
+        batch: Any = await self._call(
+            self.client.threads.search(
+                status="interrupted", limit=limit, offset=offset,
+                sort_by=sort_by,  # type: ignore[arg-type]
+                sort_order="desc" if descending else "asc",
+                select=list(DISCOVERY_FIELDS),  # type: ignore[arg-type]
             )
-            found.extend(dict(t) for t in batch)
-            if len(batch) < page:
-                break
-        return found
+        )
+        return [dict(t) for t in batch]
 
     async def ok(self) -> bool:
         """True when the server answers ``/ok`` within two seconds."""

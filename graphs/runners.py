@@ -3,11 +3,15 @@ Server when configured."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
+from graphs import discovery
 from graphs.agents_sdk import AgentsRunner
+from graphs.discovery import Scan
 from graphs.external import ExternalRunner
 from graphs.remote import RemoteRunner, is_thread_id
 from graphs.runner import LocalRunner, Runner, RunRef
@@ -69,13 +73,28 @@ class Runners:
         """True when there is a server whose interrupted threads must be looked for."""
         return self.remote is not None
 
-    async def interrupted_threads(self) -> list[ServerThread]:
-        """Threads waiting at an interrupt on the server (none without a server)."""
+    async def changed_threads(
+        self, scan: Scan, *, floor: datetime | None, max_pages: int
+    ) -> AsyncGenerator[list[ServerThread], None]:
+        """Interrupted server threads changed at or after ``floor``, newest first, by page."""
         if self.remote is None:
-            return []
-        key = self.remote.requester_key
-        found = [server_thread(t, requester_key=key) for t in await self.remote.interrupted()]
-        return [t for t in found if t is not None]
+            return
+        found = discovery.recent(self.remote.search_interrupted, scan, floor=floor,
+                                 max_pages=max_pages)
+        async with aclosing(found) as pages:
+            async for page in pages:
+                yield _parsed(page, self.remote.requester_key)
+
+    async def every_thread(
+        self, scan: Scan, *, max_pages: int
+    ) -> AsyncGenerator[list[ServerThread], None]:
+        """Every interrupted server thread from ``scan.cursor`` on, oldest first, by page."""
+        if self.remote is None:
+            return
+        found = discovery.everything(self.remote.search_interrupted, scan, max_pages=max_pages)
+        async with aclosing(found) as pages:
+            async for page in pages:
+                yield _parsed(page, self.remote.requester_key)
 
     async def server_thread(self, thread_id: str) -> ServerThread | None:
         """One thread read from the server (never from a webhook's body), or None."""
@@ -105,3 +124,9 @@ class Runners:
     def names(self) -> list[str]:
         """The local graph names (server graphs are looked up when asked for)."""
         return self.local.graphs.names()
+
+
+def _parsed(page: list[dict[str, Any]], requester_key: str | None) -> list[ServerThread]:
+    """The threads of a page the bot can adopt (a usable id and graph id)."""
+    found = [server_thread(t, requester_key=requester_key) for t in page]
+    return [t for t in found if t is not None]

@@ -218,6 +218,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX api_requests_status ON api_requests (status, seq);
     CREATE INDEX api_requests_callbacks_due ON api_requests (callback_next_at)
         WHERE callback_status = 'pending';""",
+    # LangGraph Server discovery: the newest change a tick has read (its watermark), the
+    # reconciliation's place, and since when a cut tick left work for it
+    """ALTER TABLE remote_polls ADD COLUMN watermark timestamptz,
+        ADD COLUMN cursor jsonb,
+        ADD COLUMN behind_since timestamptz,
+        ADD COLUMN ticked_at timestamptz;""",
     # a tamper-evident audit log: each row's SHA-256 covers its content and the previous
     # row's hash in its chain (one chain per thread), the chain's head kept per chain (the
     # row lock that orders two rows of one chain, and what an export hands out); existing

@@ -15,7 +15,7 @@ from langgraph_sdk.client import LangGraphClient
 
 from bot.errors import NotFound
 
-from support.harness import Harness, reason_values
+from support.harness import Harness, eventually, reason_values
 from support.langgraph_dev import (
     GRAPH,
     LangGraphDev,
@@ -146,9 +146,14 @@ async def test_bot_starts_a_run_on_the_server(harness: Harness, server: LangGrap
 
 
 async def test_healthz_reports_the_server(harness: Harness, server: LangGraphClient) -> None:
-    async with harness.http.get(f"{harness.base_url}/healthz") as resp:
-        body = await resp.json()
-    assert resp.status == 200 and body == {"status": "ok", "database": "up", "langgraph": "up"}
+    async def after_a_tick() -> dict[str, Any] | None:
+        async with harness.http.get(f"{harness.base_url}/healthz") as resp:
+            assert resp.status == 200
+            body: dict[str, Any] = await resp.json()
+        return body if body["discovery"] != "starting" else None
+
+    body = await eventually(after_a_tick, timeout=60)
+    assert body == {"status": "ok", "database": "up", "langgraph": "up", "discovery": "ok"}
 
 
 async def test_unknown_graph_names_the_local_ones(

@@ -14,6 +14,7 @@ from support.harness import Harness, eventually
 from support.langgraph_dev import (
     LangGraphDev,
     answers,
+    done_with_sweeps,
     posted_approval,
     resume_runs,
     server_settings,
@@ -52,7 +53,7 @@ async def test_two_people_sign_off_before_the_server_hears(
     assert again[0] == 200
     assert await resume_runs(server, thread_id) == 0  # nor is the same person twice
     await harness.click("approve", approval_id, user="UBOB")
-    await harness.wait_done(thread_id)
+    await done_with_sweeps(harness, thread_id)
     got = await answers(server, thread_id)
     assert len(got) == 1 and sorted(got[0]["decided_by"]) == ["UALICE", "UBOB"]
 
@@ -65,7 +66,7 @@ async def test_expiry_rejects_on_the_server(harness: Harness, server: LangGraphC
         "RETURNING id", thread_id,
     )
     await sweep_once(harness.deps, grace_s=0)
-    await harness.wait_done(thread_id)
+    await done_with_sweeps(harness, thread_id)
     got = await answers(server, thread_id)
     assert len(got) == 1 and got[0]["action"] == "reject" and "timed out" in got[0]["reason"]
     state: Any = await server.threads.get_state(thread_id)

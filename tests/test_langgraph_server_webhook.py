@@ -6,10 +6,14 @@ bring a new interrupt in.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from langgraph_sdk.client import LangGraphClient
+
+from bot.engine.prompts import PromptedReads
+from bot.metrics import METRICS
 
 from support.harness import Harness, eventually
 from support.langgraph_dev import (
@@ -19,10 +23,12 @@ from support.langgraph_dev import (
     answers,
     posted_approval,
     server_settings,
+    start_on_server,
 )
 
 PAY = {"amount": 4200, "recipient": "acme"}
 HEADER = "X-Approvals-Webhook-Secret"
+READS_TOTAL = "approvals_discovery_webhook_reads_total"
 
 
 @pytest.fixture
@@ -94,3 +100,45 @@ async def test_a_forged_body_is_not_data(harness: Harness, server: LangGraphClie
     assert harness.fake.of("chat.postMessage") == []
     runs = await harness.rows("SELECT graph, channel, status FROM runs")
     assert runs == [{"graph": GRAPH, "channel": "C0APPROVALS", "status": "done"}]
+
+
+async def test_webhooks_for_one_thread_share_one_read_and_reads_are_bounded(
+    harness: Harness, server: LangGraphClient
+) -> None:
+    await first_poll_done(harness)
+    first = await start_on_server(server, PAY)
+    other = await start_on_server(server, PAY)
+    before = {o: METRICS.value(READS_TOTAL, outcome=o) for o in ("coalesced", "deferred")}
+    reads = PromptedReads(limit=1)
+    assert reads.ask(harness.deps, first) == "started"
+    assert [reads.ask(harness.deps, first) for _ in range(3)] == ["coalesced"] * 3
+    assert reads.ask(harness.deps, other) == "deferred"  # one read in flight is the cap
+    assert reads.reading == 1
+    await posted_approval(harness, first)
+    await harness.deps.inflight.drain(timeout_s=60)
+    assert reads.reading == 0
+    assert len(harness.fake.of("chat.postMessage")) == 1  # the first thread, once
+    assert not await harness.rows("SELECT 1 FROM runs WHERE thread_id = %s", other)
+    assert METRICS.value(READS_TOTAL, outcome="coalesced") == before["coalesced"] + 3
+    assert METRICS.value(READS_TOTAL, outcome="deferred") == before["deferred"] + 1
+
+
+async def test_a_burst_of_webhooks_for_one_thread_posts_it_once(
+    harness: Harness, server: LangGraphClient
+) -> None:
+    await first_poll_done(harness)
+    thread_id = await start_on_server(server, PAY)
+
+    async def prompt() -> str:
+        async with harness.http.post(
+            f"{harness.base_url}/langgraph/webhook", json={"thread_id": thread_id},
+            headers={HEADER: WEBHOOK_SECRET},
+        ) as resp:
+            assert resp.status == 202
+            return str((await resp.json())["read"])
+
+    outcomes = await asyncio.gather(*(prompt() for _ in range(20)))
+    assert set(outcomes) <= {"started", "coalesced"} and "started" in outcomes
+    await posted_approval(harness, thread_id)
+    await harness.deps.inflight.drain(timeout_s=60)
+    assert len(harness.fake.of("chat.postMessage")) == 1

@@ -7,6 +7,7 @@ import asyncio
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from bot.engine.discovery import discovery_state
 from bot.metrics import METRICS
 from bot.web.keys import DEPS
 from persistence import audit_chain, status
@@ -23,15 +24,25 @@ async def database_ok(request: web.Request) -> bool:
     return True
 
 
+async def _discovery(request: web.Request) -> str:
+    """Whether discovery on the server keeps up (``unknown`` when the database is down)."""
+    try:
+        async with asyncio.timeout(2):
+            return await discovery_state(request.app[DEPS])
+    except Exception:  # the database check above says why
+        return "unknown"
+
+
 async def handle_health(request: web.Request) -> web.Response:
     """200 when the database answers, 503 (and why) when it does not; the server's state."""
-    ok, server = await asyncio.gather(
-        database_ok(request), request.app[DEPS].runners.server_state()
+    ok, server, discovery = await asyncio.gather(
+        database_ok(request), request.app[DEPS].runners.server_state(), _discovery(request)
     )
     body = {
         "status": "ok" if ok and server != "down" else "degraded",
         "database": "up" if ok else "down",
         "langgraph": server,
+        "discovery": discovery,
     }
     # A LangGraph Server outage degrades but does not fail the check: local graphs and
     # decisions go on, and server resumes wait until it is back.

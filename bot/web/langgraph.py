@@ -13,16 +13,18 @@ import logging
 
 from aiohttp import web
 
-from bot.engine.discover import refresh
+from bot.engine.prompts import PromptedReads
 from bot.web.keys import DEPS
 from graphs.remote import is_thread_id
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Approvals-Webhook-Secret"
+READS = web.AppKey("langgraph_reads", PromptedReads)  # set by the app factory
 
 
 async def handle_langgraph_webhook(request: web.Request) -> web.Response:
-    """202 and a background read of the named thread; 400/401/404 say what is wrong."""
+    """202 and a background read of the named thread (one per thread at a time, a bounded
+    number in all); 400/401/404 say what is wrong."""
     deps = request.app[DEPS]
     if not deps.runners.polls:
         return web.json_response({"error": "LANGGRAPH_API_URL is not set"}, status=404)
@@ -37,12 +39,5 @@ async def handle_langgraph_webhook(request: web.Request) -> web.Response:
         thread_id = None
     if not is_thread_id(thread_id):
         return web.json_response({"error": 'expected {"thread_id": "<uuid>", ...}'}, status=400)
-    deps.inflight.spawn(_refresh(request, str(thread_id)))
-    return web.json_response({"accepted": thread_id}, status=202)
-
-
-async def _refresh(request: web.Request, thread_id: str) -> None:
-    try:
-        await refresh(request.app[DEPS], thread_id)
-    except Exception:  # the poll finds the thread later; say why this prompt did not
-        log.exception("reading thread %s after its webhook failed", thread_id)
+    outcome = request.app[READS].ask(deps, str(thread_id))
+    return web.json_response({"accepted": thread_id, "read": outcome}, status=202)

@@ -163,3 +163,21 @@ async def resume_runs(client: LangGraphClient, thread_id: str) -> int:
     return sum(1 for r in found if (r.get("kwargs") or {}).get("command"))
 
 
+
+
+async def done_with_sweeps(harness: Harness, thread_id: str) -> None:
+    """Wait until the run is ``done``, sweeping as the background loop would meanwhile.
+
+    On a loaded machine the server's thread can stay busy past the resume's own wait;
+    the run is then left ``running`` for the sweeper to finish (``sync_left_running``),
+    which the tests do not run on a timer.
+    """
+    from bot.engine.sweeper import sweep_once
+
+    async def done() -> bool:
+        if await harness.run_status(thread_id) == "done":
+            return True
+        await sweep_once(harness.deps, grace_s=0)
+        return await harness.run_status(thread_id) == "done"
+
+    await eventually(done)
