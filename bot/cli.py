@@ -38,14 +38,34 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print a JSON object")
     pending = add("pending", "list requests waiting for a decision")
     pending.add_argument("--json", action="store_true", help="print JSON lines")
-    audit = add("audit", "print the audit trail of one run")
-    audit.add_argument("thread_id")
+    audit = add(
+        "audit",
+        "print one run's trail (THREAD_ID), export every run's (--since/--until), "
+        "or check the hash chains (verify)",
+    )
+    audit.add_argument(
+        "thread_id", nargs="?", metavar="THREAD_ID|verify",
+        help="one run's trail; or verify: recompute every hash chain (exit 1 on a break)",
+    )
+    _audit_export_args(audit)
     audit.add_argument(
         "--tz", default="UTC", help="show times in this zone, e.g. Europe/Paris (default UTC)"
     )
     audit.add_argument("--json", action="store_true", help="print a JSON array")
     add("migrate", "create or upgrade the database tables")
     return parser
+
+
+def _audit_export_args(audit: argparse.ArgumentParser) -> None:
+    audit.add_argument("--since", help="export events from this UTC date or time (ISO 8601)")
+    audit.add_argument("--until", help="… up to (not including) this one (default: now)")
+    audit.add_argument("--graph", help="export only the events of this graph's runs")
+    audit.add_argument(
+        "--format", choices=("jsonl", "csv"), help="export format (default jsonl)"
+    )
+    audit.add_argument(
+        "--heads", metavar="FILE", help="verify: also check the chain heads of an earlier export"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

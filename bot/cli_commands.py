@@ -171,7 +171,13 @@ async def pending(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def audit(settings: Settings, args: argparse.Namespace) -> int:
-    """The trail of one run: every event with actor, time, arguments and reason."""
+    """The trail of one run: every event with actor, time, arguments and reason; or the
+    export of every run's (``--since``/``--until``), or ``verify`` (see bot.cli_audit)."""
+    from bot.cli_audit import audit_other
+
+    other = await audit_other(settings, args)
+    if other is not None:
+        return other
     from bot.audit_view import format_trail
     from bot.runtime import open_deps
     from persistence.audit import trail

@@ -68,6 +68,8 @@ HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
 GAUGES: dict[str, str] = {
     "approvals_pending_requests": "Requests waiting for a decision (read at scrape time).",
     "approvals_database_up": "1 when the database answered the scrape, else 0.",
+    "approvals_audit_chains_verified": "Audit chains the last `audit verify` found intact.",
+    "approvals_audit_chains_broken": "Audit chains the last `audit verify` found broken.",
 }
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Slack answers within the 3 s window, so buckets are finer below it.

@@ -22,6 +22,7 @@ from bot.metrics import METRICS, slack_kind
 from bot.runtime import open_deps
 from bot.settings import Settings
 from bot.web.api import handle_start_run
+from bot.web.audit_api import handle_audit
 from bot.web.health import handle_health, handle_metrics
 from bot.web.keys import BOLT, DEPS, MIGRATE, SETTINGS
 from bot.web.langgraph import READS, handle_langgraph_webhook
@@ -132,6 +133,7 @@ def create_app(
         web.get("/healthz", handle_health),
         web.get("/metrics", handle_metrics),
         web.post("/api/runs", handle_start_run),
+        web.get("/api/audit", handle_audit),
         web.post("/langgraph/webhook", handle_langgraph_webhook),
         *api_routes(),
     ]

@@ -224,6 +224,80 @@ MIGRATIONS: list[str] = [
         ADD COLUMN cursor jsonb,
         ADD COLUMN behind_since timestamptz,
         ADD COLUMN ticked_at timestamptz;""",
+    # a tamper-evident audit log: each row's SHA-256 covers its content and the previous
+    # row's hash in its chain (one chain per thread), the chain's head kept per chain (the
+    # row lock that orders two rows of one chain, and what an export hands out); existing
+    # rows are chained in id order. (No line of a body ends in ";", see above.)
+    """ALTER TABLE audit_log ADD COLUMN policy jsonb,
+        ADD COLUMN chain text, ADD COLUMN seq bigint,
+        ADD COLUMN prev_hash text, ADD COLUMN hash text;
+    CREATE TABLE audit_heads (
+        chain text PRIMARY KEY,
+        seq bigint NOT NULL,
+        prev_hash text,
+        hash text NOT NULL
+    );
+    CREATE TABLE audit_verified (
+        chain text PRIMARY KEY,
+        seq bigint,
+        ok boolean NOT NULL,
+        problem text,
+        verified_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE OR REPLACE FUNCTION approvals_audit_content(
+        text, bigint, bigint, text, text, timestamptz, jsonb, jsonb, text, jsonb, jsonb
+    ) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+    SELECT jsonb_build_array($1, $2, $3, $4, $5,
+        to_char($6 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        $7, $8, $9, $10, $11)::text
+    $fn$;
+    CREATE OR REPLACE FUNCTION approvals_audit_hash(prev text, content text)
+    RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+    SELECT encode(sha256(convert_to(coalesce(prev, '') || content, 'UTF8')), 'hex')
+    $fn$;
+    WITH RECURSIVE ordered AS (
+        SELECT id, coalesce(thread_id, '') AS chain,
+               row_number() OVER (PARTITION BY coalesce(thread_id, '') ORDER BY id) AS seq,
+               approvals_audit_content(thread_id, request_id, approval_id, event, actor, at,
+                   args_before, args_after, reason, detail, policy) AS content
+        FROM audit_log
+    ), walk AS (
+        SELECT id, chain, seq, NULL::text AS prev_hash,
+               approvals_audit_hash(NULL, content) AS hash
+        FROM ordered WHERE seq = 1
+        UNION ALL
+        SELECT o.id, o.chain, o.seq, w.hash, approvals_audit_hash(w.hash, o.content)
+        FROM walk w JOIN ordered o ON o.chain = w.chain AND o.seq = w.seq + 1
+    )
+    UPDATE audit_log a SET chain = w.chain, seq = w.seq, prev_hash = w.prev_hash,
+        hash = w.hash
+    FROM walk w WHERE a.id = w.id;
+    INSERT INTO audit_heads (chain, seq, prev_hash, hash)
+    SELECT DISTINCT ON (chain) chain, seq, prev_hash, hash FROM audit_log
+    ORDER BY chain, seq DESC;
+    CREATE UNIQUE INDEX audit_log_chain ON audit_log (chain, seq);
+    CREATE INDEX audit_log_at ON audit_log (at, id);""",
+    # standing approvals: an approver's "approve this again, for a while", by graph and
+    # action, scoped to the exact arguments (args) or to a CEL condition (scope_when)
+    """CREATE TABLE standing_approvals (
+        id bigserial PRIMARY KEY,
+        graph text NOT NULL,
+        action text NOT NULL,
+        args jsonb,
+        scope_when text,
+        granter text NOT NULL,
+        team text,
+        enterprise text,
+        granted_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        request_id bigint NOT NULL REFERENCES requests(id),
+        revoked_at timestamptz,
+        revoked_by text
+    );
+    CREATE INDEX standing_approvals_live ON standing_approvals (graph, action, expires_at)
+        WHERE revoked_at IS NULL;
+    CREATE INDEX standing_approvals_granter ON standing_approvals (granter, expires_at)
+        WHERE revoked_at IS NULL;""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

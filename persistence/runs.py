@@ -7,6 +7,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from persistence.audit import CHAIN_HEAD, CHAIN_INSERT
+
 Row = dict[str, Any]
 
 INSERT_RUN = """
@@ -27,10 +29,13 @@ FINISH_RUN = """
 WITH done AS (
     UPDATE runs SET status = 'done', outcome = %(outcome)s, updated_at = now()
     WHERE thread_id = %(thread)s AND status <> 'done' RETURNING slack_thread_ts, channel
-), logged AS (
-    INSERT INTO audit_log (thread_id, event, detail)
-    SELECT %(thread)s, 'finished', %(outcome)s FROM done
-)
+), ev AS (
+    SELECT %(thread)s::text AS thread_id, NULL::bigint AS request_id,
+           NULL::bigint AS approval_id, 'finished'::text AS event, NULL::text AS actor,
+           now() AS at, NULL::jsonb AS args_before, NULL::jsonb AS args_after,
+           NULL::text AS reason, %(outcome)s::jsonb AS detail, NULL::jsonb AS policy
+    FROM done
+)""" + CHAIN_HEAD + ", logged AS (" + CHAIN_INSERT + """)
 SELECT slack_thread_ts, channel FROM done
 """
 SET_THREAD_TS = """

@@ -17,6 +17,7 @@ async def _approve(harness: Harness, amount: int) -> str:
                    for p in harness.fake.of("chat.postMessage"))
 
     await eventually(finished)
+    await harness.deps.inflight.drain(30)  # this run's rewrite and reply, not only a former's
     return started.thread_id
 
 

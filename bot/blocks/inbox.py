@@ -17,6 +17,8 @@ HELP = (
     "in the message's thread.\n"
     "• `/approvals pending` lists the open requests you may decide; `/approvals pending 2` "
     "shows the next page.\n"
+    "• `/approvals standing` lists the standing approvals (\"Approve & allow for …\") you "
+    "can revoke.\n"
     "• `/approvals help` shows this."
 )
 NOTHING = "Nothing is waiting for you. 🎉"

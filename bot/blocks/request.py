@@ -20,6 +20,7 @@ from bot.blocks.parts import (
 )
 from bot.blocks.reasoning import reasoning_block
 from bot.blocks.show_all import DESCRIPTION_SHOWN, repeats_an_argument, show_all_block
+from bot.blocks.standing import standing_block
 from bot.blocks.view import ActionView, RequestView
 from graphs.adapters.common import humanize
 
@@ -79,6 +80,9 @@ def build_request_message(view: RequestView) -> tuple[str, list[dict[str, Any]]]
     everything = approve_all_block(view)
     if everything is not None:  # apart from the last call's buttons, so no mis-tap
         tail += [{"type": "divider"}, context("*Every call at once:*"), everything]
+    standing = standing_block(view)
+    if standing is not None:
+        tail.append(standing)
     names = ", ".join(f"`{escape(a.action.name)}`" for a in view.actions[:10])
     meta = f"{_requester(view)} · {escape(humanize(view.graph))} · {names}"
     if view.required_approvals > 1:

@@ -79,6 +79,8 @@ class RequestView:
     context: dict[str, Any] = field(default_factory=dict)  # read-only keys of the payload
     reasoning: str | None = None  # the agent's words before it asked (shown as such)
     failed: bool = False  # the run could not be resumed: the request's outcome is a failure
+    # The windows "Approve & allow for …" offers (seconds); empty: no such menu.
+    standing_choices: tuple[int, ...] = ()
 
     @property
     def pending(self) -> bool:

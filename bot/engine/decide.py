@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from psycopg import AsyncConnection
 
@@ -50,6 +50,16 @@ class Decided:
     complete: bool
 
 
+class Hook(Protocol):
+    """More checks and writes inside the decision's transaction, after the clicker was
+    judged eligible: a standing approval granted or used (see bot.engine.standing)."""
+
+    async def __call__(
+        self, conn: Conn, *, policy: Policy, request: Row, approvals: list[Row],
+        requester: str | None, now: datetime,
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class Click:
     """Who decided what, about which version: everything a decision is judged on."""
@@ -61,6 +71,7 @@ class Click:
     reason: str | None = None
     team: str | None = None
     enterprise: str | None = None
+    hook: Hook | None = None
 
 
 def _already(approval: Row) -> str:
@@ -86,10 +97,11 @@ async def decide(
     reason: str | None = None,
     team: str | None = None,
     enterprise: str | None = None,
+    hook: Hook | None = None,
 ) -> Decided:
     """Decide one approval at ``version``; raise an :class:`ApprovalError` the clicker is
     told about. ``team``/``enterprise`` are the clicker's, as Slack signed them."""
-    click = Click(user, kind, version, args, reason, team, enterprise)
+    click = Click(user, kind, version, args, reason, team, enterprise, hook)
     if not user:
         raise NotAllowed("Slack did not say who clicked, so nothing was changed.")
     seen: dict[str, Row] = {}
@@ -171,6 +183,9 @@ async def _decide(deps: Deps, approval_id: int, click: Click, seen: dict[str, Ro
             already_approved_by=[v["user_id"] for v in votes],
             external=external,
         )
+        if click.hook is not None:  # a standing approval's grant or use
+            await click.hook(conn, policy=policy, request=request, approvals=approvals,
+                             requester=context["requested_by"], now=now)
         step = Step(conn, now, request, approval, policy, click.user)
         await step.apply(click.kind, votes=votes, args=click.args, reason=click.reason)
         if policy != own:

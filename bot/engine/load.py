@@ -8,6 +8,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from bot.blocks.view import ActionView, RequestView, Vote
+from bot.engine.standing_rules import choices
 from bot.policy import Policy, PolicyBook, describe_approvers, escalated, meet
 from bot.settings import Settings
 from graphs.models import Action, ApprovalRequest
@@ -123,6 +124,13 @@ def approval_policy(approval: Row, request: Row) -> Policy:
     return Policy.model_validate(approval.get("policy") or request["policy"])
 
 
+def _standing_choices(row: Row, approvals: list[Row]) -> tuple[int, ...]:
+    """The windows "Approve & allow for …" offers: only for one action, by its policy."""
+    if len(approvals) != 1:
+        return ()
+    return choices(approval_policy(approvals[0], row), actions=1)
+
+
 async def load_view(
     conn: AsyncConnection[Any], request_id: int
 ) -> tuple[RequestView, Row, list[Row]] | None:
@@ -169,5 +177,6 @@ async def load_view(
         context={k: v for k, v in request.context.items() if k != "reasoning" or not said},
         reasoning=said,
         failed=row["status"] == "failed",
+        standing_choices=_standing_choices(row, approvals),
     )
     return view, row, approvals

@@ -102,6 +102,7 @@ class Step:
             args_after=after,
             reason=reason,
             detail={"round": self.approval["round"]},
+            policy=self.policy.model_dump(mode="json"),
         )
 
 

@@ -11,7 +11,9 @@ never laxer than the file for that action and those arguments. Field by field:
 - self-approval and external users only where both sides allow them;
 - escalation only where both escalate, to people both name, never sooner;
 - waiting past the timeout only where both wait; the timeout never longer;
-- the channel is the floor's; another only where the file pins none.
+- the channel is the floor's; another only where the file pins none;
+- standing approvals only where both allow them, for the shorter window, and only
+  where both say the same of what "similar" means (else none).
 
 Where two layers cannot be ordered (two approver lists with nobody on both), the result
 needs people who satisfy both, and may be satisfiable by nobody: then only reject is
@@ -34,6 +36,7 @@ REFUSE_ONLY: tuple[DecisionKind, ...] = ("reject",)
 GUARDED = (
     "channel", "approvers", "required_approvals", "allow_self_approval", "external_users",
     "timeout_s", "allowed_decisions", "escalate_after_s", "escalate_to", "on_timeout",
+    "standing_max_s", "standing_when",
 )
 ChannelRule = Literal["floor", "must_match"]
 
@@ -93,6 +96,15 @@ def _escalation(floor: Policy, other: Policy) -> dict[str, Any]:
     }
 
 
+def _standing(floor: Policy, other: Policy) -> dict[str, Any]:
+    """A standing approval only where both allow one, and judge "similar" alike."""
+    windows = (floor.standing_max_s, other.standing_max_s)
+    if None in windows or floor.standing_when != other.standing_when:
+        return {"standing_max_s": None, "standing_when": None}
+    return {"standing_max_s": min(w for w in windows if w is not None),
+            "standing_when": floor.standing_when}
+
+
 def meet(
     floor: Policy, other: Policy, *, channel: ChannelRule = "floor", named: bool | None = None
 ) -> Policy:
@@ -123,6 +135,7 @@ def meet(
         "notify": "dm" if "dm" in (floor.notify, other.notify) else "channel",
         "on_timeout": "wait" if floor.on_timeout == other.on_timeout == "wait" else "reject",
         **_escalation(floor, other),
+        **_standing(floor, other),
     }
     return reminder_fits(Policy.model_validate(out))
 

@@ -153,11 +153,17 @@ def _rule(raw: object, path: KeyPath, problems: Problems) -> Rule | None:
 def _patch(table: dict[str, Any], path: KeyPath, problems: Problems) -> PolicyPatch:
     fields = {key: value for key, value in table.items() if key in POLICY_FIELDS}
     try:
-        return PolicyPatch.model_validate(fields)
+        patch = PolicyPatch.model_validate(fields)
     except ValidationError as exc:
         for error in exc.errors():
             problems.append(((*path, *error["loc"]), _explain(error)))
-    return PolicyPatch()
+        return PolicyPatch()
+    if patch.standing_when is not None:  # compiled at start, like a rule's condition
+        try:
+            parse_conditions(patch.standing_when)
+        except ConditionError as exc:
+            problems.append(((*path, "standing_when"), str(exc)))
+    return patch
 
 
 def _unknown_keys(

@@ -68,6 +68,11 @@ class Policy(BaseModel):
     escalate_to: tuple[ApproverId, ...] = ()
     # "wait": an overdue request stays open instead of being rejected.
     on_timeout: OnTimeout = "reject"
+    # Standing approvals (off by default): the longest window an approver may grant, and
+    # the CEL condition on the arguments a later request must meet to fall under one
+    # (None: only the very same arguments). See bot.engine.standing.
+    standing_max_s: int | None = Field(default=None, gt=0)
+    standing_when: str | None = None
 
     @field_validator("approvers", "escalate_to")
     @classmethod
@@ -103,6 +108,8 @@ class PolicyPatch(BaseModel):
     escalate_after_s: int | None = Field(default=None, gt=0)
     escalate_to: list[ApproverId] | None = None
     on_timeout: OnTimeout | None = None
+    standing_max_s: int | None = Field(default=None, gt=0)
+    standing_when: str | None = None
 
     def updates(self) -> dict[str, Any]:
         """The fields this layer sets, by name."""

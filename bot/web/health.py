@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from bot.engine.discovery import discovery_state
 from bot.metrics import METRICS
 from bot.web.keys import DEPS
-from persistence import status
+from persistence import audit_chain, status
 
 
 async def database_ok(request: web.Request) -> bool:
@@ -56,6 +56,9 @@ async def handle_metrics(request: web.Request) -> web.Response:
         async with asyncio.timeout(2):
             async with request.app[DEPS].pool.connection(timeout=2) as conn:
                 gauges["approvals_pending_requests"] = float(await status.count_pending(conn))
+                verified, broken = await audit_chain.count_verified(conn)
+                gauges["approvals_audit_chains_verified"] = float(verified)
+                gauges["approvals_audit_chains_broken"] = float(broken)
         gauges["approvals_database_up"] = 1.0
     except Exception:  # the gauge says the database is down; nothing to log per scrape
         gauges["approvals_database_up"] = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.engine.deps import Deps
-from bot.listeners.actions import approve_all, cancel, decide, modals, show_all
+from bot.listeners.actions import approve_all, cancel, decide, modals, show_all, standing
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -15,3 +15,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
     cancel.register(app, deps)
     approve_all.register(app, deps)
     show_all.register(app, deps)
+    standing.register(app, deps)

@@ -10,6 +10,7 @@ from bot.blocks.inbox import HELP, build_pending_blocks, build_pending_text
 from bot.engine.deps import Deps
 from bot.engine.inbox import page_number, waiting_for
 from bot.errors import ApprovalError
+from bot.listeners.commands.standing import standing_answer
 from bot.listeners.common import DB_DOWN, DB_DOWN_TEXT
 
 
@@ -18,6 +19,9 @@ def handle_factory(deps: Deps) -> Any:
 
     async def handle_approvals(ack: AsyncAck, command: dict[str, Any]) -> None:
         words = (command.get("text") or "").split()
+        if words and words[0].lower() == "standing":  # list, with Revoke buttons
+            await ack(response_type="ephemeral", **await standing_answer(deps, command))
+            return
         blocks: list[dict[str, Any]] | None = None
         if not words or words[0].lower() != "pending":
             await ack(response_type="ephemeral", text=HELP)

@@ -11,6 +11,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.blocks.inbox import HOME_PAGE_ACTION, build_home_view
 from bot.engine.deps import Deps
 from bot.engine.inbox import page_number, waiting_for
+from bot.engine.standing_admin import standing_home_blocks
 from bot.errors import ApprovalError
 from bot.slack.client import SLACK_ERRORS
 from persistence.pool import DB_DOWN
@@ -22,7 +23,9 @@ async def publish_home(deps: Deps, user: str, page_text: str | None = None) -> N
     """Draw one page of the user's App Home; a failure is logged, the tab keeps its view."""
     try:
         page = await waiting_for(deps, user, page=page_number(page_text))
-        await deps.slack.views_publish(user_id=user, view=build_home_view(page))
+        view = build_home_view(page)
+        view["blocks"] += await standing_home_blocks(deps, user)  # with Revoke buttons
+        await deps.slack.views_publish(user_id=user, view=view)
     except (*DB_DOWN, *SLACK_ERRORS, ApprovalError) as exc:
         log.warning("could not draw the App Home for %s: %s", user, exc)
 

@@ -1,0 +1,170 @@
+"""Standing approvals: "approve this, and the same again for the next hour".
+
+Where the policy sets ``standing_max_s`` and one approval suffices, an approver may
+approve a single-action request *and* grant a standing approval: graph, action, scope
+(the exact arguments, or the policy's ``standing_when``), granter, expiry, source. A
+later request that matches is decided by the ordinary decision transaction, as the
+granter's approval citing the grant: the granter is judged under that request's own
+policy (resolved when it was stored, from the file as it is then) exactly as a click of
+theirs would be, and the grant is read ``FOR SHARE`` in that transaction, so a
+revocation that committed first stops it. Never for an edit, a two-person policy, a
+batch, the granter's own request, or a grant past its window.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.blocks.edit_modal import changed_args
+from bot.blocks.standing import used_text
+from bot.engine.decide import Conn, Decided, current_version, decide
+from bot.engine.deps import Deps
+from bot.engine.load import approval_policy, proposed_action, request_model
+from bot.engine.standing_rules import choices, refusal
+from bot.errors import ApprovalError, NotAllowed
+from bot.metrics import METRICS
+from bot.policy import Policy
+from bot.policy.book import CONDITION_UNEVALUATED
+from bot.slack.client import SLACK_ERRORS
+from persistence import audit, standing
+
+log = logging.getLogger(__name__)
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """The decision hook of "Approve & allow for …": records the grant with the approval."""
+
+    seconds: int
+    user: str
+    team: str | None
+    enterprise: str | None
+
+    async def __call__(
+        self, conn: Conn, *, policy: Policy, request: Row, approvals: list[Row],
+        requester: str | None, now: datetime,
+    ) -> None:
+        """Refuse a window the policy does not offer; otherwise record the grant."""
+        if self.seconds not in choices(policy, actions=len(approvals)):
+            raise NotAllowed(
+                "This request cannot be approved for a while (its policy does not allow "
+                "that window, or it needs more than one approval). Nothing was changed."
+            )
+        (approval,) = approvals
+        action = proposed_action(approval)
+        if int(approval["round"]) != 1 or changed_args(action.args, approval["args"]):
+            raise NotAllowed("An edited request cannot be approved for a while.")
+        expires = now + timedelta(seconds=self.seconds)
+        await standing.insert_grant(
+            conn, thread_id=request["thread_id"], action=action.name, args=approval["args"],
+            scope_when=policy.standing_when, granter=self.user, team=self.team,
+            enterprise=self.enterprise, granted_at=now, expires_at=expires,
+            request_id=int(request["id"]),
+        )
+        await audit.record(
+            conn, "standing_granted", thread_id=request["thread_id"],
+            request_id=int(request["id"]), approval_id=int(approval["id"]), actor=self.user,
+            detail={"until": expires.isoformat(), "scope_when": policy.standing_when},
+            policy=policy.model_dump(mode="json"),
+        )
+
+
+@dataclass(frozen=True)
+class Use:
+    """The decision hook of a standing approval's use: the grant, checked under lock."""
+
+    grant_id: int
+    graph: str
+
+    async def __call__(
+        self, conn: Conn, *, policy: Policy, request: Row, approvals: list[Row],
+        requester: str | None, now: datetime,
+    ) -> None:
+        """Hold the grant against a revocation and check it again; audit its use."""
+        grant = await standing.lock_grant(conn, self.grant_id)
+        if grant is None or len(approvals) != 1:
+            raise NotAllowed("That standing approval does not apply here.")
+        (approval,) = approvals
+        why = refusal(grant, policy=policy, graph=self.graph, action=proposed_action(approval),
+                      approval=approval, requester=requester, now=now)
+        if why is not None:
+            raise NotAllowed(f"Standing approval {self.grant_id} not used: {why}.")
+        await audit.record(
+            conn, "standing_used", thread_id=request["thread_id"],
+            request_id=int(request["id"]), approval_id=int(approval["id"]),
+            actor=grant["granter"],
+            detail={"standing_approval": self.grant_id, "source_request": grant["request_id"],
+                    "until": grant["expires_at"].isoformat()},
+            policy=policy.model_dump(mode="json"),
+        )
+
+
+async def use_standing(deps: Deps, row: Row, approvals: list[Row]) -> bool:
+    """After a request is posted: let a live standing approval decide it, if one matches.
+
+    ``row`` is the request (with its run's columns) and ``approvals`` its approval rows,
+    as just read to post it. True when it was decided (then rendered and resumed).
+    """
+    if len(approvals) != 1 or row["status"] != "pending":
+        return False
+    (approval,) = approvals
+    policy = approval_policy(approval, row)  # the policy this very action is judged by
+    if not choices(policy, actions=1) or _unsure(deps, row):
+        return False  # the usual case: nothing is read
+    action = proposed_action(approval)
+    now = deps.clock()
+    async with deps.pool.connection() as conn:
+        grants = await standing.live_grants(conn, graph=row["graph"], action=action.name, now=now)
+    for grant in grants:
+        if refusal(grant, policy=policy, graph=row["graph"], action=action, approval=approval,
+                   requester=row["requested_by"], now=now) is None:
+            decided = await _decide_under(deps, row, approval, grant)
+            if decided is not None:
+                METRICS.inc("approvals_decisions_total", kind="standing")
+                await _say_used(deps, row, grant)
+                from bot.engine.flow import after_decision  # flow imports post: it calls this
+
+                deps.inflight.spawn(after_decision(deps, decided))  # render and resume
+                return True
+    return False
+
+
+async def _decide_under(deps: Deps, row: Row, approval: Row, grant: Row) -> Decided | None:
+    """The granter's approval through the decision transaction, citing ``grant``; None
+    when refused there (audited: the request then waits for people)."""
+    try:
+        return await decide(
+            deps, int(approval["id"]), user=grant["granter"], kind="approve",
+            version=current_version(approval), team=grant["team"],
+            enterprise=grant["enterprise"], hook=Use(int(grant["id"]), row["graph"]),
+        )
+    except ApprovalError as exc:
+        log.info("standing approval %s not used for request %s: %s",
+                 grant["id"], row["id"], exc.message)
+        return None
+
+
+def _unsure(deps: Deps, row: Row) -> bool:
+    """A rule of the file that cannot be evaluated for these arguments fails closed for
+    the fields the combinator knows; standing approvals it may not know: none, then."""
+    defaults = Policy(channel=row["run_channel"], timeout_s=deps.settings.approvals_timeout_s)
+    resolution = deps.policies.explain(
+        defaults=defaults, graph=row["graph"], request=request_model(row)
+    )
+    return any(w.startswith(CONDITION_UNEVALUATED) for w in resolution.warnings)
+
+
+async def _say_used(deps: Deps, row: Row, grant: Row) -> None:
+    """"✅ Approved under @alice's standing approval (until 15:00)", in the thread."""
+    try:
+        await deps.slack.chat_postMessage(
+            channel=row["channel"], thread_ts=row["message_ts"],
+            text=used_text(grant["granter"], grant["expires_at"]),
+        )
+    except SLACK_ERRORS:
+        log.warning("could not say request %s was approved under a standing approval",
+                    row["id"])
