@@ -183,6 +183,13 @@ async def test_a_standing_approval_approves_a_matching_request_and_only_that(
                if p.get("thread_ts") == await message_ts(harness, again)]
     assert any(t.startswith("✅ Approved under <@UALICE>'s standing approval (until ")
                for t in replies), replies
+    # Posted compactly: already decided, with no buttons for anyone to press.
+    tops = [p for p in harness.fake.of("chat.postMessage")
+            if p["channel"].startswith("C") and p.get("blocks") and not p.get("thread_ts")]
+    assert len(tops) == 2  # the first request, then this one
+    assert "pending" not in tops[1]["text"]
+    assert not [e for b in tops[1]["blocks"] if b["type"] == "actions"
+                for e in b["elements"] if e.get("action_id") in ("approve", "reject")]
 
     assert await outcome(harness, await ask(harness, 6)) == "pending"  # other arguments
     assert await outcome(harness, await ask(harness, 5, recipient="globex")) == "pending"
@@ -350,5 +357,8 @@ async def test_the_app_home_lists_and_revokes(harness: Harness) -> None:
 @pytest.mark.policy(UNSURE)
 async def test_not_while_a_rule_cannot_be_evaluated(harness: Harness) -> None:
     first = await ask(harness, 5)
-    await grant(harness, first, user="UALICE", window="1 h")
+    # The rule may apply, so the window offered is the shorter of both (the combinator).
+    assert [o["text"]["text"] for o in await menu_of(harness, first)] == [
+        "Approve & allow for 15 min"]
+    await grant(harness, first, user="UALICE", window="15 min")
     assert await outcome(harness, await ask(harness, 5)) == "pending"

@@ -19,7 +19,7 @@ from bot.engine.load import current_args, load_view, proposed_action
 from bot.engine.notify import send_dms
 from bot.engine.paused import stuck_reason, unanswered
 from bot.engine.remind import first_reminder
-from bot.engine.standing import use_standing
+from bot.engine.standing import announce_standing, standing_decision
 from bot.errors import Unrepresentable
 from bot.metrics import METRICS
 from bot.policy import Override, Policy, Resolution
@@ -177,6 +177,12 @@ async def post_request(deps: Deps, request_id: int) -> bool:
         loaded = await load_view(conn, request_id)
     assert loaded is not None
     view, row, approvals = loaded
+    used = await standing_decision(deps, row, approvals)
+    if used is not None:  # posted already decided: it shows the outcome, not buttons
+        async with deps.pool.connection() as conn:
+            loaded = await load_view(conn, request_id)
+        assert loaded is not None
+        view, row, approvals = loaded
     text, blocks = build_request_message(view)
     # At top level, always: a request that waits for someone must reach them (a reply
     # inside an earlier message's thread notifies nobody).
@@ -196,8 +202,9 @@ async def post_request(deps: Deps, request_id: int) -> bool:
             request_id=request_id,
             detail={"channel": resp["channel"], "ts": resp["ts"]},
         )
-    posted = row | {"channel": resp["channel"], "message_ts": resp["ts"]}
-    if await use_standing(deps, posted, approvals):  # decided under a standing approval
+    if used is not None:  # decided under a standing approval
+        posted = row | {"channel": resp["channel"], "message_ts": resp["ts"]}
+        await announce_standing(deps, posted, *used)
         return True
     await send_dms(deps, request_id)
     return True

@@ -103,18 +103,22 @@ class Use:
         )
 
 
-async def use_standing(deps: Deps, row: Row, approvals: list[Row]) -> bool:
-    """After a request is posted: let a live standing approval decide it, if one matches.
+async def standing_decision(
+    deps: Deps, row: Row, approvals: list[Row]
+) -> tuple[Decided, Row] | None:
+    """Before a request is posted: let a live standing approval decide it, if one
+    matches, so that it is posted already decided (no buttons). The decision and the
+    grant it cites, or None.
 
     ``row`` is the request (with its run's columns) and ``approvals`` its approval rows,
-    as just read to post it. True when it was decided (then rendered and resumed).
+    as just read to post it.
     """
     if len(approvals) != 1 or row["status"] != "pending":
-        return False
+        return None
     (approval,) = approvals
     policy = approval_policy(approval, row)  # the policy this very action is judged by
     if not choices(policy, actions=1) or _unsure(deps, row):
-        return False  # the usual case: nothing is read
+        return None  # the usual case: nothing is read
     action = proposed_action(approval)
     now = deps.clock()
     async with deps.pool.connection() as conn:
@@ -125,12 +129,17 @@ async def use_standing(deps: Deps, row: Row, approvals: list[Row]) -> bool:
             decided = await _decide_under(deps, row, approval, grant)
             if decided is not None:
                 METRICS.inc("approvals_decisions_total", kind="standing")
-                await _say_used(deps, row, grant)
-                from bot.engine.flow import after_decision  # flow imports post: it calls this
+                return decided, grant
+    return None
 
-                deps.inflight.spawn(after_decision(deps, decided))  # render and resume
-                return True
-    return False
+
+async def announce_standing(deps: Deps, posted: Row, decided: Decided, grant: Row) -> None:
+    """Once the decided request is posted: say which standing approval decided it, in
+    its thread, then render and resume it."""
+    await _say_used(deps, posted, grant)
+    from bot.engine.flow import after_decision  # flow imports post: it calls this
+
+    deps.inflight.spawn(after_decision(deps, decided))
 
 
 async def _decide_under(deps: Deps, row: Row, approval: Row, grant: Row) -> Decided | None:
