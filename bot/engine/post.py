@@ -19,15 +19,15 @@ from bot.engine.load import current_args, load_view, proposed_action
 from bot.engine.notify import send_dms
 from bot.engine.paused import stuck_reason, unanswered
 from bot.engine.remind import first_reminder
+from bot.engine.resolve import policy_detail, resolve_request
 from bot.engine.standing import announce_standing, standing_decision
 from bot.errors import Unrepresentable
 from bot.metrics import METRICS
-from bot.policy import Override, Policy, Resolution
 from bot.policy.resume import resume_templates
 from bot.slack.client import SLACK_ERRORS, permanent_error
 from graphs.adapters import normalize
 from graphs.adapters.reasoning import reasoning_of
-from graphs.adapters.templates import shaped_decisions, with_templates
+from graphs.adapters.templates import with_templates
 from graphs.models import ApprovalRequest
 from graphs.runner import Snapshot
 from persistence import audit, ran, requests, runs, sweeps
@@ -62,35 +62,6 @@ def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _narrow(request: ApprovalRequest, policies: tuple[Policy, ...]) -> ApprovalRequest:
-    """Offer on each action only the decisions both it and its own policy allow (the
-    resolution already made that non-empty: reject alone when they share none)."""
-    actions = [
-        a.model_copy(
-            update={
-                "allowed": tuple(k for k in a.allowed if k in p.allowed_decisions)
-                or p.allowed_decisions
-            }
-        )
-        for a, p in zip(request.actions, policies, strict=True)
-    ]
-    return request.model_copy(update={"actions": actions})
-
-
-_WARNED: set[tuple[str, str]] = set()
-
-
-def _say_overrides(graph: str, overrides: tuple[Override, ...]) -> None:
-    """Warn once per graph and field that the floor changed what a layer asked for."""
-    for o in overrides:
-        if (graph, o.field) not in _WARNED:
-            _WARNED.add((graph, o.field))
-            log.warning(
-                "policy for graph %s: %s asked %s = %r; the policy file's floor applies %r",
-                graph, o.source, o.field, o.asked, o.applies,
-            )
-
-
 def _normalized(interrupt: Any, templates: Any) -> ApprovalRequest:
     """The interrupt as a request, from its JSON-safe form (raises Unrepresentable), with
     the operator's resume templates for it (``templates(action_name)``)."""
@@ -115,19 +86,8 @@ async def store_interrupt(
     request = _normalized(interrupt, lambda name: resume_templates(deps.policies, graph, name))
     if request.dialect in ("hitl_batch", "hitl_call") and (said := reasoning_of(values)):
         request = request.model_copy(update={"reasoning": said})
-    defaults = Policy(
-        channel=run["channel"],
-        timeout_s=deps.settings.approvals_timeout_s,
-        reminder_s=deps.settings.approvals_reminder_s,
-        # A ``respond`` template offers an answer unless the file allows less.
-        allowed_decisions=shaped_decisions(request),
-    )
-    resolution = deps.policies.explain(defaults=defaults, graph=run["graph"], request=request)
-    for warning in resolution.warnings:
-        log.warning("policy for graph %s: %s", run["graph"], warning)
-    _say_overrides(run["graph"], resolution.overrides)
+    request, resolution = resolve_request(deps, run, request)
     policy = resolution.policy
-    request = _narrow(request, resolution.actions)
     now = deps.clock()
     expires = now + timedelta(seconds=policy.timeout_s)
     remind = first_reminder(policy, now=now)
@@ -155,18 +115,9 @@ async def store_interrupt(
                 args_before=[a.args for a in request.actions],
                 # e.g. a condition that could not be evaluated and so failed closed, or
                 # a block asking for what the file does not allow
-                detail=_policy_detail(resolution),
+                detail=policy_detail(resolution),
             )
     return request_id
-
-
-def _policy_detail(resolution: Resolution) -> dict[str, Any] | None:
-    detail: dict[str, Any] = {}
-    if resolution.warnings:
-        detail["policy_warnings"] = list(resolution.warnings)
-    if resolution.overrides:
-        detail["policy_overrides"] = [o.model_dump(mode="json") for o in resolution.overrides]
-    return detail or None
 
 
 async def post_request(deps: Deps, request_id: int) -> bool:
