@@ -7,36 +7,22 @@ database; what the tools executed is read from the example agent's ledger.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from graphs.agent_payments import ledger
 
-from support.agent_runs import (
+from support.agent_runs import (  # noqa: F401 - no_tracing, settings_overrides: fixtures
     AGENT,
     ONE_CALL,
     TOKEN,
     TWO_CALLS,
-    agent_settings,
     decision_ids,
+    no_tracing,
     outcome,
     requests_posted,
+    settings_overrides,
     votes,
 )
 from support.harness import Harness, eventually, reason_values
-
-
-@pytest.fixture(autouse=True)
-def _no_tracing() -> None:
-    import agents
-
-    agents.set_tracing_disabled(True)
-
-
-@pytest.fixture
-def settings_overrides(tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
-    return agent_settings(tmp_path, request)
 
 
 async def test_two_calls_after_a_handoff_form_one_batch_and_run_once_approved(

@@ -3,36 +3,20 @@ without a second request, and any other call is asked about anew."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import pytest
-
 from graphs.agent_payments import ledger
 
-from support.agent_runs import (
+from support.agent_runs import (  # noqa: F401 - no_tracing, settings_overrides: fixtures
     AGENT,
     ONE_CALL,
-    agent_settings,
     decision_ids,
     edit_amount,
     ephemerals,
+    no_tracing,
     outcome,
     requests_posted,
+    settings_overrides,
 )
 from support.harness import Harness, eventually
-
-
-@pytest.fixture(autouse=True)
-def _no_tracing() -> None:
-    import agents
-
-    agents.set_tracing_disabled(True)
-
-
-@pytest.fixture
-def settings_overrides(tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
-    return agent_settings(tmp_path, request)
 
 
 async def test_edit_is_reissued_by_the_model_and_runs_once_without_asking_again(

@@ -3,35 +3,21 @@ a double click."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from graphs.agent_payments import ledger
 
-from support.agent_runs import (
+from support.agent_runs import (  # noqa: F401 - no_tracing, settings_overrides: fixtures
     AGENT,
     ONE_CALL,
     TWO_CALLS,
-    agent_settings,
     ephemerals,
+    no_tracing,
     outcome,
+    settings_overrides,
     votes,
 )
 from support.harness import Harness, click_payload, eventually
-
-
-@pytest.fixture(autouse=True)
-def _no_tracing() -> None:
-    import agents
-
-    agents.set_tracing_disabled(True)
-
-
-@pytest.fixture
-def settings_overrides(tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
-    return agent_settings(tmp_path, request)
 
 
 @pytest.mark.policy("[graphs.payments_agent.actions.pay]\nrequired_approvals = 2\n")

@@ -222,7 +222,7 @@ def _expiry(request: Row, own: Policy, policy: Policy, *, now: datetime) -> date
     shorter = own.timeout_s - policy.timeout_s
     if shorter <= 0:
         return None
-    if expires is not None and shorter > 0:
+    if expires is not None:
         expires -= timedelta(seconds=shorter)
         if expires <= now and policy.on_timeout != "wait":
             raise AlreadyDecided(

@@ -18,6 +18,20 @@ ONE_CALL = "Pay Acme $4,200 for invoice 88"
 TOKEN = "api-secret"
 
 
+@pytest.fixture(autouse=True)
+def no_tracing() -> None:
+    """The SDK exports traces to OpenAI unless told not to; the tests have no key."""
+    import agents
+
+    agents.set_tracing_disabled(True)
+
+
+@pytest.fixture
+def settings_overrides(tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The bot's settings for an agent test module (import it there to use it)."""
+    return agent_settings(tmp_path, request)
+
+
 def agent_settings(tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
     """The example agent registered as a user would, a policy file from the ``policy``
     mark, and the runs API's token."""
