@@ -5,7 +5,9 @@ restored from its stored ``RunState`` in another process goes on exactly where i
 stopped:
 - an agent with handoffs hands the request over first;
 - the paying agent says what it will do and asks for ``pay`` (and ``send_receipt`` when
-  the request names an email address) in one turn;
+  the request names an email address) in one turn; a request of several steps ("Pay A
+  $1 for invoice 1, then pay B $2 for invoice 2") asks for each step once the one before
+  has its answers;
 - a call rejected with "Call T again with exactly these arguments: {...}" is issued
   again with those arguments (or, when the request says "insist", as first proposed);
 - then it answers with a summary of what its tools returned.
@@ -28,6 +30,8 @@ _RECIPIENT = re.compile(r"\bpay\s+(?!\$)([A-Za-z][\w&.-]*)", re.IGNORECASE)
 _INVOICE = re.compile(r"\binvoice\s+#?(\w+)", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _AGAIN = re.compile(r"Call (\w+) again with exactly these arguments: (\{.*\})", re.DOTALL)
+_THEN = re.compile(r",?\s+then\s+", re.IGNORECASE)
+_STEP = re.compile(r"_s(\d+)_")
 
 
 def plan(task: str) -> list[tuple[str, dict[str, Any]]]:
@@ -67,16 +71,18 @@ def next_output(
     if handoff is not None and not any(c.get("name") == handoff for c in calls):
         return [function_call(handoff, {}, call_id=call_id)]
     mine = [c for c in calls if c.get("name") in tools]
+    steps = [plan(part) for part in _THEN.split(task)]
     if not mine:
-        planned = plan(task)
+        planned = steps[0]
         said = "I will " + " and ".join(name.replace("_", " ") for name, _ in planned) + "."
         return [assistant_message(said)] + [
-            function_call(name, args, call_id=f"{call_id}_{n}")
+            function_call(name, args, call_id=f"{call_id}_s0_{n}")
             for n, (name, args) in enumerate(planned)
         ]
     again = [
         function_call(
-            str(call.get("name")), _again_args(task, call, found), call_id=f"{call_id}_{n}"
+            str(call.get("name")), _again_args(task, call, found),
+            call_id=f"{call_id}_s{_step_of(call)}_{n}",
         )
         for n, call in enumerate(mine)
         if (found := _AGAIN.search(outputs.get(call.get("call_id"), "")))
@@ -84,8 +90,18 @@ def next_output(
     ]
     if again:
         return again
+    step = max(_step_of(c) for c in mine) + 1
+    if step < len(steps):
+        return [function_call(name, args, call_id=f"{call_id}_s{step}_{n}")
+                for n, (name, args) in enumerate(steps[step])]
     done = [outputs[c.get("call_id")] for c in mine if c.get("call_id") in outputs]
     return [assistant_message("Done. " + " | ".join(done))]
+
+
+def _step_of(call: dict[str, Any]) -> int:
+    """Which step of the request a call belongs to (its id says)."""
+    found = _STEP.search(str(call.get("call_id")))
+    return int(found.group(1)) if found else 0
 
 
 def _again_args(task: str, call: dict[str, Any], found: re.Match[str]) -> Any:

@@ -298,6 +298,8 @@ MIGRATIONS: list[str] = [
         WHERE revoked_at IS NULL;
     CREATE INDEX standing_approvals_granter ON standing_approvals (granter, expires_at)
         WHERE revoked_at IS NULL;""",
+    # "approve for the rest of this run": a standing approval scoped to one run's thread
+    """ALTER TABLE standing_approvals ADD COLUMN run_thread_id text""",
 ]
 
 # A fixed key so that instances starting together migrate one at a time.

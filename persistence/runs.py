@@ -24,11 +24,16 @@ UPDATE_RUN_STATUS = """
 UPDATE runs SET status = %s, outcome = coalesce(%s, outcome), updated_at = now()
 WHERE thread_id = %s
 """
-# Marks the run done once and records it in the audit trail, in one statement.
+# Marks the run done once and records it in the audit trail, in one statement; approvals
+# granted for the rest of the run end with it.
 FINISH_RUN = """
 WITH done AS (
     UPDATE runs SET status = 'done', outcome = %(outcome)s, updated_at = now()
     WHERE thread_id = %(thread)s AND status <> 'done' RETURNING slack_thread_ts, channel
+), ended AS (
+    UPDATE standing_approvals SET expires_at = now()
+    WHERE run_thread_id = %(thread)s AND revoked_at IS NULL AND expires_at > now()
+      AND EXISTS (SELECT 1 FROM done)
 ), ev AS (
     SELECT %(thread)s::text AS thread_id, NULL::bigint AS request_id,
            NULL::bigint AS approval_id, 'finished'::text AS event, NULL::text AS actor,

@@ -18,13 +18,15 @@ Row = dict[str, Any]
 
 INSERT_GRANT = """
 INSERT INTO standing_approvals (graph, action, args, scope_when, granter, team, enterprise,
-                                granted_at, expires_at, request_id)
-SELECT r.graph, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM runs r WHERE r.thread_id = %s
+                                granted_at, expires_at, request_id, run_thread_id)
+SELECT r.graph, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM runs r WHERE r.thread_id = %s
 """
-# Live grants for a graph's action, newest first (the caller checks each one's scope).
+# Live grants for a graph's action that may apply to a run (those of any run, and those
+# for the rest of that very run), newest first (the caller checks each one's scope).
 SELECT_LIVE = """
 SELECT * FROM standing_approvals
 WHERE graph = %s AND action = %s AND revoked_at IS NULL AND expires_at > %s
+  AND (run_thread_id IS NULL OR run_thread_id = %s)
 ORDER BY id DESC LIMIT 20
 """
 LOCK_GRANT = "SELECT * FROM standing_approvals WHERE id = %s FOR SHARE"
@@ -57,19 +59,24 @@ async def insert_grant(
     granted_at: datetime,
     expires_at: datetime,
     request_id: int,
+    this_run: bool = False,
 ) -> None:
-    """Record a standing approval for the graph of ``thread_id``'s run (no result is
-    read: it may be pipelined)."""
+    """Record a standing approval for the graph of ``thread_id``'s run, for that run only
+    when ``this_run`` (no result is read: it may be pipelined)."""
     await conn.execute(
         INSERT_GRANT,
         (action, None if args is None else Jsonb(args), scope_when, granter, team,
-         enterprise, granted_at, expires_at, request_id, thread_id),
+         enterprise, granted_at, expires_at, request_id, thread_id if this_run else None,
+         thread_id),
     )
 
 
-async def live_grants(conn: Conn, *, graph: str, action: str, now: datetime) -> list[Row]:
-    """Unrevoked, unexpired grants of ``graph``'s ``action``, newest first."""
-    cur = await conn.execute(SELECT_LIVE, (graph, action, now))
+async def live_grants(
+    conn: Conn, *, graph: str, action: str, thread_id: str, now: datetime
+) -> list[Row]:
+    """Unrevoked, unexpired grants of ``graph``'s ``action`` that may apply to the run of
+    ``thread_id``, newest first."""
+    cur = await conn.execute(SELECT_LIVE, (graph, action, now, thread_id))
     return list(await cur.fetchall())
 
 

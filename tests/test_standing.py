@@ -10,7 +10,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypedDict
-from urllib.parse import urlencode
 
 import pytest
 from langchain_core.runnables import RunnableConfig
@@ -24,6 +23,7 @@ from support.blockkit import check_view
 from support.config import TEST_GRAPHS
 from support.harness import Harness, click_payload, eventually
 from support.signing import sign
+from support.standing import choose, command, menu_options, revoke, revoke_buttons
 
 EXACT = """
 [graphs.shop.actions.pay]
@@ -108,13 +108,7 @@ async def menu_of(harness: Harness, thread_id: str) -> list[dict[str, Any]]:
     rows = await harness.rows(
         "SELECT a.id FROM approvals a JOIN requests r ON r.id = a.request_id "
         "WHERE r.thread_id = %s ORDER BY a.id DESC LIMIT 1", thread_id)
-    decide_id = f"decide:{rows[0]['id']}"
-    (post,) = [p for p in harness.fake.of("chat.postMessage")
-               if any(b.get("block_id") == decide_id for b in p.get("blocks") or [])]
-    for block in post["blocks"]:
-        if block["type"] == "actions" and block["block_id"].startswith("standing:"):
-            return list(block["elements"][0]["options"])
-    return []
+    return menu_options(harness, int(rows[0]["id"]))
 
 
 async def message_ts(harness: Harness, thread_id: str) -> str:
@@ -129,13 +123,7 @@ async def grant(harness: Harness, thread_id: str, *, user: str, window: str) -> 
     options = await menu_of(harness, thread_id)
     (option,) = [o for o in options if o["text"]["text"] == f"Approve & allow for {window}"]
     (approval_id,) = await harness.approval_ids(thread_id)
-    payload = click_payload("approve_standing", approval_id, user=user)
-    payload["actions"][0] = {
-        "type": "static_select", "action_id": "approve_standing",
-        "block_id": f"standing:{approval_id}", "selected_option": option,
-        "action_ts": "1700000000.000002",
-    }
-    status, _ = await harness.send(payload)
+    status, _ = await choose(harness, approval_id, option, user=user)
     assert status == 200
     await harness.wait_done(thread_id)
 
@@ -206,27 +194,6 @@ async def test_not_after_expiry(harness: Harness) -> None:
     assert await outcome(harness, await ask(harness, 5)) == "pending"
     harness.deps.clock = lambda: clock() + timedelta(minutes=14)
     assert await outcome(harness, await ask(harness, 5)) == "standing"
-
-
-async def command(harness: Harness, text: str, *, user: str) -> dict[str, Any]:
-    body = urlencode({"team_id": "T111", "channel_id": "C0APPROVALS", "user_id": user,
-                      "command": "/approvals", "text": text, "api_app_id": "A111",
-                      "response_url": "https://hooks.slack.com/commands/T111/1/x",
-                      "trigger_id": "111.222.abc"})
-    status, answer = await harness.post_slack(body, sign(body))
-    assert status == 200, answer
-    return json.loads(answer)  # type: ignore[no-any-return]
-
-
-def revoke_buttons(answer: dict[str, Any]) -> list[str]:
-    return [b["accessory"]["value"] for b in answer.get("blocks", [])
-            if b.get("accessory", {}).get("action_id") == "standing_revoke"]
-
-
-async def revoke(harness: Harness, grant_id: str, *, user: str) -> None:
-    payload = click_payload("standing_revoke", grant_id, user=user, value=grant_id)
-    status, _ = await harness.send(payload)
-    assert status == 200
 
 
 async def test_not_after_revocation_by_an_approver(harness: Harness) -> None:

@@ -1,11 +1,12 @@
 """A property of standing approvals, on real Postgres through the engine.
 
-Random sequences of grants ("Approve & allow for …"), revocations, edits, policy changes,
-the clock moving on and new requests, by random people: no request is ever decided under
-a standing approval unless its granter could have decided it by hand at that moment
-(eligible under the request's policy as the file says now, not its requester, one
-approval enough), under a grant that was live (not revoked, not expired) and never for
-edited arguments.
+Random sequences of grants ("Approve & allow for …", and for the rest of a run),
+revocations, edits, policy changes, the clock moving on and new requests, by random
+people: no request is ever decided under a standing approval unless its granter could
+have decided it by hand at that moment (eligible under the request's policy as the file
+says now, not its requester, one approval enough), under a grant that was live (not
+revoked, not expired) and for its run (when it is for one), and never for edited
+arguments.
 
 Hypothesis runs in a worker thread and drives the engine on the test's event loop.
 """
@@ -41,13 +42,14 @@ POLICIES = [
     f"approvers = {BOTH}\nstanding_max_s = 3600\n"
     "[[graphs.shop.actions.pay.rules]]\nwhen = 'amount > 100'\nrequired_approvals = 2",
     f"approvers = {BOTH}",  # standing approvals off
+    f"approvers = {BOTH}\nalways_approve = true",  # only for the rest of a run
 ]
 AMOUNTS = [5, 50, 400, 2000]
 USERS = ["UALICE", "UBOB", "UCAROL", "UREQ"]
 OPS = st.lists(
     st.one_of(
         st.tuples(st.just("grant"), st.sampled_from(USERS), st.sampled_from(AMOUNTS),
-                  st.sampled_from([900, 3600])),
+                  st.sampled_from([900, 3600, None])),  # None: for the rest of the run
         st.tuples(st.just("request"), st.sampled_from(USERS), st.sampled_from(AMOUNTS),
                   st.just(0)),
         st.tuples(st.just("edit"), st.sampled_from(USERS), st.sampled_from(AMOUNTS),
@@ -86,7 +88,8 @@ def by_hand(policy: int, user: str, amount: int, requester: str) -> bool:
 class Model:
     policy: int = 0
     minutes: int = 0
-    grants: dict[int, tuple[int, bool]] = field(default_factory=dict)  # id → (until, revoked)
+    # id → (until, revoked, the run it is for: None for any run)
+    grants: dict[int, tuple[int, bool, str | None]] = field(default_factory=dict)
 
 
 def _run(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> Any:
@@ -117,12 +120,13 @@ async def _try(coro: Coroutine[Any, Any, Any]) -> bool:
 
 
 def _check_used(model: Model, used: list[dict[str, Any]], amount: int, requester: str,
-                *, edited: bool = False) -> None:
+                *, thread: str, edited: bool = False) -> None:
     for use in used:
         granter, grant_id = use["actor"], int(use["detail"]["standing_approval"])
-        until, revoked = model.grants[grant_id]
+        until, revoked, run = model.grants[grant_id]
         assert by_hand(model.policy, granter, amount, requester), (model.policy, use)
         assert not revoked and model.minutes * 60 < until, (model, use)
+        assert run is None or run == thread, (model, use)  # never another run's grant
         assert not edited
 
 
@@ -137,32 +141,34 @@ def _step(harness: Harness, loop: asyncio.AbstractEventLoop, model: Model,
     elif kind == "revoke":
         ids = sorted(model.grants)
         if value < len(ids) and _run(loop, _try(revoke(harness.deps, ids[value], user=user))):
-            model.grants[ids[value]] = (model.grants[ids[value]][0], True)
+            until, _, run = model.grants[ids[value]]
+            model.grants[ids[value]] = (until, True, run)
     elif kind in ("request", "grant", "edit"):
         thread, approval_id = _run(loop, _request(harness, value, "UREQ"))
-        _check_used(model, _run(loop, _used(harness, thread)), value, "UREQ")
+        _check_used(model, _run(loop, _used(harness, thread)), value, "UREQ", thread=thread)
         if kind == "grant":
-            _grant(harness, loop, model, approval_id, user, window)
+            _grant(harness, loop, model, approval_id, user, window, thread=thread)
         elif kind == "edit":  # an edit, then a grant of what it left: never a grant
             version = _run(loop, harness.version_of(approval_id))
             edit = decide(harness.deps, approval_id, user=user, kind="edit", version=version,
                           args={"amount": value + 1, "recipient": "acme"}, team="T111")
             if _run(loop, _try(edit)):
-                assert not _grant(harness, loop, model, approval_id, "UBOB", 900)
+                assert not _grant(harness, loop, model, approval_id, "UBOB", 900, thread=thread)
     if kind == "request" and user != "UREQ":  # also: a request of one of the approvers
         thread, _ = _run(loop, _request(harness, value, user))
-        _check_used(model, _run(loop, _used(harness, thread)), value, user)
+        _check_used(model, _run(loop, _used(harness, thread)), value, user, thread=thread)
 
 
 def _grant(harness: Harness, loop: asyncio.AbstractEventLoop, model: Model, approval_id: int,
-           user: str, window: int) -> bool:
+           user: str, window: int | None, *, thread: str) -> bool:
     version = _run(loop, harness.version_of(approval_id))
     hook = Grant(window, user, "T111", None)
     made = _run(loop, _try(decide(harness.deps, approval_id, user=user, kind="approve",
                                   version=version, team="T111", hook=hook)))
     if made:
         rows = _run(loop, harness.rows("SELECT id FROM standing_approvals ORDER BY id DESC"))
-        model.grants[int(rows[0]["id"])] = (model.minutes * 60 + window, False)
+        until = model.minutes * 60 + (window or 86400)
+        model.grants[int(rows[0]["id"])] = (until, False, None if window else thread)
     return made
 
 

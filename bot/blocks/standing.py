@@ -15,7 +15,9 @@ from bot.blocks.view import RequestView
 
 ACTION_ID = "approve_standing"
 REVOKE_ID = "standing_revoke"
-_CHOICE = re.compile(r"^(.+):([0-9]{1,7})$")
+_CHOICE = re.compile(r"^(.+):([0-9]{1,7}|run)$")
+RUN = "run"
+RUN_TEXT = "Approve for the rest of this run"
 
 
 def window_text(seconds: int) -> str:
@@ -28,47 +30,60 @@ def window_text(seconds: int) -> str:
 
 
 def standing_block(view: RequestView) -> dict[str, Any] | None:
-    """The menu, on a pending single-action request whose policy offers windows.
+    """The menu, on a pending single-action request whose policy offers windows, or
+    approving for the rest of the run.
 
-    Each option names the approval at the version shown, and a window: the decision
-    checks both, as for the Approve button, and the window against the policy.
+    Each option names the approval at the version shown, and a window (or ``run``): the
+    decision checks both, as for the Approve button, and the choice against the policy.
     """
-    if not view.standing_choices or len(view.actions) != 1 or not view.actions[0].pending:
+    offered = view.standing_choices or view.for_run
+    if not offered or len(view.actions) != 1 or not view.actions[0].pending:
         return None
     action = view.actions[0]
     ref = encode_ref(action.approval_id, action.round, action.args)
-    options = [
+    options = [{"text": {"type": "plain_text", "text": RUN_TEXT}, "value": f"{ref}:{RUN}"}
+               ] if view.for_run else []
+    options += [
         {"text": {"type": "plain_text", "text": f"Approve & allow for {window_text(s)}"},
          "value": f"{ref}:{s}"}
         for s in view.standing_choices
     ]
+    placeholder = "Approve & allow for …" if view.standing_choices else RUN_TEXT
     return {
         "type": "actions",
         "block_id": f"standing:{action.approval_id}",
         "elements": [{
             "type": "static_select",
             "action_id": ACTION_ID,
-            "placeholder": {"type": "plain_text", "text": "Approve & allow for …"},
+            "placeholder": {"type": "plain_text", "text": placeholder},
             "options": options,
         }],
     }
 
 
-def parse_choice(raw: object) -> tuple[Ref, int] | None:
-    """The approval, version and window an option names; None unless well formed."""
+def parse_choice(raw: object) -> tuple[Ref, int | None] | None:
+    """The approval, version and window an option names (None: for the rest of the run);
+    None unless well formed."""
     if not isinstance(raw, str):
         return None
     found = _CHOICE.match(raw)
     ref = parse_ref(found[1]) if found else None
-    return (ref, int(found[2])) if ref is not None and found is not None else None
+    if ref is None or found is None:
+        return None
+    return ref, None if found[2] == RUN else int(found[2])
 
 
-def used_text(granter: str, until: datetime) -> str:
-    """✅ Approved under @alice's standing approval (until …)."""
+def used_text(granter: str, until: datetime, *, this_run: bool = False) -> str:
+    """✅ Approved under @alice's standing approval (until …), or her approval for the rest
+    of this run."""
+    if this_run:
+        return f"✅ Approved under {mention(granter)}'s approval for the rest of this run"
     return f"✅ Approved under {mention(granter)}'s standing approval (until {date_token(until)})"
 
 
 def _scope(grant: dict[str, Any]) -> str:
+    if grant.get("run_thread_id"):
+        return f"for the rest of run `{escape(clip(grant['run_thread_id'], 80))}`"
     if grant["scope_when"]:
         return f"when `{escape(clip(grant['scope_when'], 200))}`"
     args = json.dumps(grant["args"], ensure_ascii=False, sort_keys=True, default=str)

@@ -81,6 +81,8 @@ class RequestView:
     failed: bool = False  # the run could not be resumed: the request's outcome is a failure
     # The windows "Approve & allow for …" offers (seconds); empty: no such menu.
     standing_choices: tuple[int, ...] = ()
+    # "Approve for the rest of this run" is offered (see bot.engine.standing_rules.for_run)
+    for_run: bool = False
 
     @property
     def pending(self) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from bot.blocks.view import ActionView, RequestView, Vote
-from bot.engine.standing_rules import choices
+from bot.engine.standing_rules import choices, for_run
 from bot.policy import Policy, PolicyBook, describe_approvers, escalated, meet
 from bot.settings import Settings
 from graphs.models import Action, ApprovalRequest
@@ -124,11 +124,13 @@ def approval_policy(approval: Row, request: Row) -> Policy:
     return Policy.model_validate(approval.get("policy") or request["policy"])
 
 
-def _standing_choices(row: Row, approvals: list[Row]) -> tuple[int, ...]:
-    """The windows "Approve & allow for …" offers: only for one action, by its policy."""
+def _standing_choices(row: Row, approvals: list[Row]) -> tuple[tuple[int, ...], bool]:
+    """The windows "Approve & allow for …" offers, and whether "Approve for the rest of
+    this run" is: only for one action, by its policy."""
     if len(approvals) != 1:
-        return ()
-    return choices(approval_policy(approvals[0], row), actions=1)
+        return (), False
+    policy = approval_policy(approvals[0], row)
+    return choices(policy, actions=1), for_run(policy, actions=1)
 
 
 async def load_view(
@@ -152,6 +154,7 @@ async def load_view(
     elif row["status"] == "decided" and row.get("last_error"):
         note = f"{row['last_error']}. Trying again."
     said = request.reasoning or _reasoning_key(request.context)
+    windows, run_wide = _standing_choices(row, approvals)
     view = RequestView(
         request_id=request_id,
         title=request.title,
@@ -177,6 +180,7 @@ async def load_view(
         context={k: v for k, v in request.context.items() if k != "reasoning" or not said},
         reasoning=said,
         failed=row["status"] == "failed",
-        standing_choices=_standing_choices(row, approvals),
+        standing_choices=windows,
+        for_run=run_wide,
     )
     return view, row, approvals

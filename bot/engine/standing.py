@@ -9,6 +9,10 @@ policy (resolved when it was stored, from the file as it is then) exactly as a c
 theirs would be, and the grant is read ``FOR SHARE`` in that transaction, so a
 revocation that committed first stops it. Never for an edit, a two-person policy, a
 batch, the granter's own request, or a grant past its window.
+
+"Approve for the rest of this run" is the same grant scoped to one run (where the policy
+sets ``always_approve``): it lasts until the run finishes, at most the policy's
+``timeout_s``, and each later request of that run is still judged by its own policy.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from bot.blocks.standing import used_text
 from bot.engine.decide import Conn, Decided, current_version, decide
 from bot.engine.deps import Deps
 from bot.engine.load import approval_policy, proposed_action, request_model
-from bot.engine.standing_rules import choices, refusal
+from bot.engine.standing_rules import choices, for_run, offered, refusal
 from bot.errors import ApprovalError, NotAllowed
 from bot.metrics import METRICS
 from bot.policy import Policy
@@ -35,11 +39,22 @@ log = logging.getLogger(__name__)
 Row = dict[str, Any]
 
 
+NO_WINDOW = (
+    "This request cannot be approved for a while (its policy does not allow that window, "
+    "or it needs more than one approval). Nothing was changed."
+)
+NO_RUN = (
+    "This request cannot be approved for the rest of its run (its policy does not allow "
+    "that, or it needs more than one approval). Nothing was changed."
+)
+
+
 @dataclass(frozen=True)
 class Grant:
-    """The decision hook of "Approve & allow for …": records the grant with the approval."""
+    """The decision hook of "Approve & allow for …" and "Approve for the rest of this
+    run" (``seconds`` None): records the grant with the approval."""
 
-    seconds: int
+    seconds: int | None
     user: str
     team: str | None
     enterprise: str | None
@@ -48,28 +63,31 @@ class Grant:
         self, conn: Conn, *, policy: Policy, request: Row, approvals: list[Row],
         requester: str | None, now: datetime,
     ) -> None:
-        """Refuse a window the policy does not offer; otherwise record the grant."""
-        if self.seconds not in choices(policy, actions=len(approvals)):
-            raise NotAllowed(
-                "This request cannot be approved for a while (its policy does not allow "
-                "that window, or it needs more than one approval). Nothing was changed."
-            )
+        """Refuse what the policy does not offer; otherwise record the grant."""
+        this_run = self.seconds is None
+        if this_run and not for_run(policy, actions=len(approvals)):
+            raise NotAllowed(NO_RUN)
+        if not this_run and self.seconds not in choices(policy, actions=len(approvals)):
+            raise NotAllowed(NO_WINDOW)
         (approval,) = approvals
         action = proposed_action(approval)
         if int(approval["round"]) != 1 or changed_args(action.args, approval["args"]):
             raise NotAllowed("An edited request cannot be approved for a while.")
-        expires = now + timedelta(seconds=self.seconds)
+        expires = now + timedelta(seconds=self.seconds or policy.timeout_s)
+        scope = None if this_run else policy.standing_when
         await standing.insert_grant(
             conn, thread_id=request["thread_id"], action=action.name, args=approval["args"],
-            scope_when=policy.standing_when, granter=self.user, team=self.team,
-            enterprise=self.enterprise, granted_at=now, expires_at=expires,
-            request_id=int(request["id"]),
+            scope_when=scope, granter=self.user, team=self.team, enterprise=self.enterprise,
+            granted_at=now, expires_at=expires, request_id=int(request["id"]),
+            this_run=this_run,
         )
+        detail: dict[str, Any] = {"until": expires.isoformat(), "scope_when": scope}
+        if this_run:
+            detail["for_the_rest_of_the_run"] = True
         await audit.record(
             conn, "standing_granted", thread_id=request["thread_id"],
             request_id=int(request["id"]), approval_id=int(approval["id"]), actor=self.user,
-            detail={"until": expires.isoformat(), "scope_when": policy.standing_when},
-            policy=policy.model_dump(mode="json"),
+            detail=detail, policy=policy.model_dump(mode="json"),
         )
 
 
@@ -89,17 +107,19 @@ class Use:
         if grant is None or len(approvals) != 1:
             raise NotAllowed("That standing approval does not apply here.")
         (approval,) = approvals
-        why = refusal(grant, policy=policy, graph=self.graph, action=proposed_action(approval),
-                      approval=approval, requester=requester, now=now)
+        why = refusal(grant, policy=policy, graph=self.graph, thread_id=request["thread_id"],
+                      action=proposed_action(approval), approval=approval,
+                      requester=requester, now=now)
         if why is not None:
             raise NotAllowed(f"Standing approval {self.grant_id} not used: {why}.")
+        detail = {"standing_approval": self.grant_id, "source_request": grant["request_id"],
+                  "until": grant["expires_at"].isoformat()}
+        if grant["run_thread_id"] is not None:
+            detail["for_the_rest_of_the_run"] = True
         await audit.record(
             conn, "standing_used", thread_id=request["thread_id"],
             request_id=int(request["id"]), approval_id=int(approval["id"]),
-            actor=grant["granter"],
-            detail={"standing_approval": self.grant_id, "source_request": grant["request_id"],
-                    "until": grant["expires_at"].isoformat()},
-            policy=policy.model_dump(mode="json"),
+            actor=grant["granter"], detail=detail, policy=policy.model_dump(mode="json"),
         )
 
 
@@ -117,15 +137,17 @@ async def standing_decision(
         return None
     (approval,) = approvals
     policy = approval_policy(approval, row)  # the policy this very action is judged by
-    if not choices(policy, actions=1) or _unsure(deps, row):
+    if not offered(policy) or _unsure(deps, row):
         return None  # the usual case: nothing is read
     action = proposed_action(approval)
-    now = deps.clock()
+    now, thread_id = deps.clock(), row["thread_id"]
     async with deps.pool.connection() as conn:
-        grants = await standing.live_grants(conn, graph=row["graph"], action=action.name, now=now)
+        grants = await standing.live_grants(
+            conn, graph=row["graph"], action=action.name, thread_id=thread_id, now=now
+        )
     for grant in grants:
-        if refusal(grant, policy=policy, graph=row["graph"], action=action, approval=approval,
-                   requester=row["requested_by"], now=now) is None:
+        if refusal(grant, policy=policy, graph=row["graph"], thread_id=thread_id, action=action,
+                   approval=approval, requester=row["requested_by"], now=now) is None:
             decided = await _decide_under(deps, row, approval, grant)
             if decided is not None:
                 METRICS.inc("approvals_decisions_total", kind="standing")
@@ -172,7 +194,8 @@ async def _say_used(deps: Deps, row: Row, grant: Row) -> None:
     try:
         await deps.slack.chat_postMessage(
             channel=row["channel"], thread_ts=row["message_ts"],
-            text=used_text(grant["granter"], grant["expires_at"]),
+            text=used_text(grant["granter"], grant["expires_at"],
+                           this_run=grant["run_thread_id"] is not None),
         )
     except SLACK_ERRORS:
         log.warning("could not say request %s was approved under a standing approval",

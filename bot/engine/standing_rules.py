@@ -5,6 +5,10 @@ revoked and not expired, for its own graph and action, on arguments never edited
 someone other than its granter, under a policy (the request's own, resolved from the file
 as it is now) that still offers standing approvals, one approval and a window at least as
 long as the grant's; and the arguments must be within the grant's scope and the policy's.
+
+A grant for the rest of a run (``run_thread_id`` set) decides only requests of that run,
+whatever their arguments, but each only where its own policy sets ``always_approve``
+(with one approval): the file's rules on the arguments still choose which calls ask.
 """
 
 from __future__ import annotations
@@ -34,6 +38,19 @@ def choices(policy: Policy, *, actions: int) -> tuple[int, ...]:
     return (*(w for w in WINDOWS if w < top), top)
 
 
+def for_run(policy: Policy, *, actions: int) -> bool:
+    """Whether an approver may approve for the rest of the run under ``policy``: only where
+    it sets ``always_approve``, one approval suffices, the request has one action and may
+    be approved."""
+    return (policy.always_approve and policy.required_approvals == 1 and actions == 1
+            and "approve" in policy.allowed_decisions)
+
+
+def offered(policy: Policy) -> bool:
+    """Whether any standing approval could decide a one-action request under ``policy``."""
+    return bool(choices(policy, actions=1)) or for_run(policy, actions=1)
+
+
 @lru_cache(maxsize=256)
 def _conditions(source: str) -> tuple[CelCondition, ...] | None:
     try:
@@ -52,12 +69,13 @@ def _holds(source: str | None, args: dict[str, Any], exact: Any) -> bool:
 
 
 def refusal(
-    grant: Row, *, policy: Policy, graph: str, action: Action, approval: Row,
+    grant: Row, *, policy: Policy, graph: str, thread_id: str, action: Action, approval: Row,
     requester: str | None, now: datetime,
 ) -> str | None:
-    """Why ``grant`` may not decide ``approval`` (of ``graph``, proposing ``action``,
-    under the request's ``policy``) at ``now``; None when it may. Whether the granter is
-    eligible under that policy is the decision's own check, as for any click of theirs."""
+    """Why ``grant`` may not decide ``approval`` (of ``graph``'s run ``thread_id``,
+    proposing ``action``, under the request's ``policy``) at ``now``; None when it may.
+    Whether the granter is eligible under that policy is the decision's own check, as for
+    any click of theirs."""
     if grant["revoked_at"] is not None:
         return "it was revoked"
     if grant["expires_at"] <= now:
@@ -68,6 +86,8 @@ def refusal(
         return "the arguments were edited"
     if requester is not None and grant["granter"] == requester:
         return "the granter requested this"
+    if grant.get("run_thread_id") is not None:
+        return _run_refusal(grant, policy=policy, thread_id=thread_id)
     if not choices(policy, actions=1) or policy.standing_max_s is None:
         return "this request's policy allows no standing approval"
     if grant["expires_at"] - grant["granted_at"] > timedelta(seconds=policy.standing_max_s):
@@ -77,4 +97,13 @@ def refusal(
         return "the arguments are outside its scope"
     if not _holds(policy.standing_when, args, grant["args"]):
         return "the arguments are outside what the policy now allows"
+    return None
+
+
+def _run_refusal(grant: Row, *, policy: Policy, thread_id: str) -> str | None:
+    """Why a grant for the rest of a run may not decide this request of ``thread_id``."""
+    if grant["run_thread_id"] != thread_id:
+        return "it is for another run"
+    if not for_run(policy, actions=1):
+        return "this request's policy does not allow approving for the rest of the run"
     return None

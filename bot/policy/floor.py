@@ -13,7 +13,8 @@ never laxer than the file for that action and those arguments. Field by field:
 - waiting past the timeout only where both wait; the timeout never longer;
 - the channel is the floor's; another only where the file pins none;
 - standing approvals only where both allow them, for the shorter window, and only
-  where both say the same of what "similar" means (else none).
+  where both say the same of what "similar" means (else none); approval for the rest
+  of a run only where both allow it.
 
 Where two layers cannot be ordered (two approver lists with nobody on both), the result
 needs people who satisfy both, and may be satisfiable by nobody: then only reject is
@@ -36,7 +37,7 @@ REFUSE_ONLY: tuple[DecisionKind, ...] = ("reject",)
 GUARDED = (
     "channel", "approvers", "required_approvals", "allow_self_approval", "external_users",
     "timeout_s", "allowed_decisions", "escalate_after_s", "escalate_to", "on_timeout",
-    "standing_max_s", "standing_when",
+    "standing_max_s", "standing_when", "always_approve",
 )
 ChannelRule = Literal["floor", "must_match"]
 
@@ -135,6 +136,7 @@ def meet(
         "notify": "dm" if "dm" in (floor.notify, other.notify) else "channel",
         "on_timeout": "wait" if floor.on_timeout == other.on_timeout == "wait" else "reject",
         **_escalation(floor, other),
+        "always_approve": floor.always_approve and other.always_approve,
         **_standing(floor, other),
     }
     return reminder_fits(Policy.model_validate(out))

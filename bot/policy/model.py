@@ -73,6 +73,9 @@ class Policy(BaseModel):
     # (None: only the very same arguments). See bot.engine.standing.
     standing_max_s: int | None = Field(default=None, gt=0)
     standing_when: str | None = None
+    # "Approve for the rest of this run" (off by default): later calls of the same action
+    # in the same run are approved as the granter's, each under its own policy.
+    always_approve: bool = False
 
     @field_validator("approvers", "escalate_to")
     @classmethod
@@ -110,6 +113,7 @@ class PolicyPatch(BaseModel):
     on_timeout: OnTimeout | None = None
     standing_max_s: int | None = Field(default=None, gt=0)
     standing_when: str | None = None
+    always_approve: bool | None = None
 
     def updates(self) -> dict[str, Any]:
         """The fields this layer sets, by name."""

@@ -40,6 +40,7 @@ patches = st.fixed_dictionaries({}, optional={
     "on_timeout": st.sampled_from(["reject", "wait"]),
     "standing_max_s": st.sampled_from([900, 3600]),
     "standing_when": st.sampled_from(["amount <= 500", "amount <= 50"]),
+    "always_approve": st.booleans(),
 })
 rules = st.lists(st.tuples(st.sampled_from([100, 10_000]), patches.filter(bool)), max_size=3)
 amounts = st.one_of(st.sampled_from([50, 5_000, 50_000]), st.sampled_from(["50000", True]))
@@ -108,6 +109,7 @@ def assert_never_laxer(result: Policy, ref: Policy) -> None:
     if result.standing_max_s is not None:  # a standing approval only as the file allows
         assert ref.standing_max_s is not None and result.standing_max_s <= ref.standing_max_s
         assert result.standing_when == ref.standing_when
+    assert ref.always_approve or not result.always_approve
 
 
 def assert_in_a_channel_the_file_allows(
