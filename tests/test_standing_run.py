@@ -81,11 +81,16 @@ async def asked_next(harness: Harness, thread_id: str, answered: set[int]) -> in
     return int(approval_id)
 
 
-async def grant_for_run(harness: Harness, approval_id: int, *, user: str) -> None:
-    (option,) = menu_options(harness, approval_id)
+async def start_and_grant(harness: Harness, *payments: dict[str, Any]) -> tuple[str, int]:
+    """Start a run and pick "Approve for the rest of this run" on its first question, as
+    UALICE; the run's thread and that first approval."""
+    thread_id = (await harness.start("payroll", {"payments": list(payments)})).thread_id
+    first = await asked_next(harness, thread_id, set())
+    (option,) = menu_options(harness, first)
     assert option["text"]["text"] == "Approve for the rest of this run"
-    status, _ = await choose(harness, approval_id, option, user=user)
+    status, _ = await choose(harness, first, option, user="UALICE")
     assert status == 200
+    return thread_id, first
 
 
 async def done_of(harness: Harness, thread_id: str) -> list[str]:
@@ -93,41 +98,36 @@ async def done_of(harness: Harness, thread_id: str) -> list[str]:
 
 
 async def test_later_payments_of_the_run_are_approved_under_the_grant(harness: Harness) -> None:
-    payments = [payment("pay", 5, "acme"), payment("pay", 7, "globex"),
-                payment("pay", 9, "initech")]
-    started = await harness.start("payroll", {"payments": payments})
-    first = await asked_next(harness, started.thread_id, set())
-    await grant_for_run(harness, first, user="UALICE")
-    await harness.wait_done(started.thread_id)
-    assert await done_of(harness, started.thread_id) == [
-        "pay 5 acme", "pay 7 globex", "pay 9 initech"]
+    thread_id, _ = await start_and_grant(
+        harness, payment("pay", 5, "acme"), payment("pay", 7, "globex"),
+        payment("pay", 9, "initech"))
+    await harness.wait_done(thread_id)
+    assert await done_of(harness, thread_id) == ["pay 5 acme", "pay 7 globex", "pay 9 initech"]
     used = await harness.rows(
         "SELECT actor FROM audit_log WHERE thread_id = %s AND event = 'standing_used'",
-        started.thread_id)
+        thread_id)
     assert [u["actor"] for u in used] == ["UALICE", "UALICE"]
     # Another run of the same graph still asks.
-    other = await harness.start("payroll", {"payments": payments[:1]})
+    other = await harness.start("payroll", {"payments": [payment("pay", 5, "acme")]})
     assert await harness.run_status(other.thread_id) == "waiting"
 
 
 async def test_it_is_listed_revocable_and_stops_at_the_revocation(harness: Harness) -> None:
-    payments = [payment("pay", 5, "acme"), payment("refund", 3, "acme"),
-                payment("pay", 7, "globex")]
-    started = await harness.start("payroll", {"payments": payments})
-    first = await asked_next(harness, started.thread_id, set())
-    await grant_for_run(harness, first, user="UALICE")
-    refund = await asked_next(harness, started.thread_id, {first})  # not `always_approve`
+    thread_id, first = await start_and_grant(
+        harness, payment("pay", 5, "acme"), payment("refund", 3, "acme"),
+        payment("pay", 7, "globex"))
+    refund = await asked_next(harness, thread_id, {first})  # not `always_approve`
     assert menu_options(harness, refund) == []
     listed = await command(harness, "standing", user="UBOB")
-    assert f"for the rest of run `{started.thread_id}`" in str(listed["blocks"])
+    assert f"for the rest of run `{thread_id}`" in str(listed["blocks"])
     (grant_id,) = revoke_buttons(listed)
     await revoke(harness, grant_id, user="UBOB")
     assert (await harness.click("approve", refund, user="UBOB"))[0] == 200
-    last = await asked_next(harness, started.thread_id, {first, refund})
-    assert await harness.run_status(started.thread_id) == "waiting"
+    last = await asked_next(harness, thread_id, {first, refund})
+    assert await harness.run_status(thread_id) == "waiting"
     assert (await harness.click("approve", last, user="UBOB"))[0] == 200
-    await harness.wait_done(started.thread_id)
-    assert await done_of(harness, started.thread_id) == [
+    await harness.wait_done(thread_id)
+    assert await done_of(harness, thread_id) == [
         "pay 5 acme", "refund 3 acme", "pay 7 globex"]
     used = await harness.rows("SELECT 1 FROM audit_log WHERE event = 'standing_used'")
     assert used == []
