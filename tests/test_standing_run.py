@@ -1,4 +1,4 @@
-""""Approve for the rest of this run" on a LangGraph graph written as the docs write one:
+""""Approve for this run" on a LangGraph graph written as the docs write one:
 a node that asks with ``interrupt()`` about each payment of a list in turn.
 
 The grant is a standing approval scoped to the run: later calls of the same action in
@@ -18,7 +18,7 @@ from langgraph.types import interrupt
 
 from support.config import TEST_GRAPHS
 from support.harness import Harness, eventually
-from support.standing import choose, command, menu_options, revoke, revoke_buttons
+from support.standing import command, revoke, revoke_buttons, run_buttons
 
 POLICY = """
 [graphs.payroll.actions.pay]
@@ -82,14 +82,12 @@ async def asked_next(harness: Harness, thread_id: str, answered: set[int]) -> in
 
 
 async def start_and_grant(harness: Harness, *payments: dict[str, Any]) -> tuple[str, int]:
-    """Start a run and pick "Approve for the rest of this run" on its first question, as
-    UALICE; the run's thread and that first approval."""
+    """Start a run and click "Approve for this run" on its first question, as UALICE; the
+    run's thread and that first approval."""
     thread_id = (await harness.start("payroll", {"payments": list(payments)})).thread_id
     first = await asked_next(harness, thread_id, set())
-    (option,) = menu_options(harness, first)
-    assert option["text"]["text"] == "Approve for the rest of this run"
-    status, _ = await choose(harness, first, option, user="UALICE")
-    assert status == 200
+    assert run_buttons(harness, first) == ["Approve for this run"]
+    assert (await harness.click("approve_run", first, user="UALICE"))[0] == 200
     return thread_id, first
 
 
@@ -117,7 +115,7 @@ async def test_it_is_listed_revocable_and_stops_at_the_revocation(harness: Harne
         harness, payment("pay", 5, "acme"), payment("refund", 3, "acme"),
         payment("pay", 7, "globex"))
     refund = await asked_next(harness, thread_id, {first})  # not `always_approve`
-    assert menu_options(harness, refund) == []
+    assert run_buttons(harness, refund) == []
     listed = await command(harness, "standing", user="UBOB")
     assert f"for the rest of run `{thread_id}`" in str(listed["blocks"])
     (grant_id,) = revoke_buttons(listed)

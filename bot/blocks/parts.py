@@ -17,6 +17,8 @@ FIELD_SHOWN = 300  # of one value: about eight lines on a phone (the rest: Show 
 MANY_ARGS = 10  # more than this many arguments: the first ARGS_SHOWN, then Show all
 ARGS_SHOWN = 8
 BUTTON_TEXT = {"approve": "Approve", "reject": "Reject", "edit": "Edit", "respond": "Answer"}
+RUN_ID = "approve_run"
+RUN_TEXT = "Approve for this run"
 STATUS_WORDS = {
     "approved": "Approved",
     "edited": "Edited and approved",
@@ -53,8 +55,9 @@ def args_blocks(view: ActionView) -> list[dict[str, Any]]:
 def buttons(
     view: ActionView, *, kinds: tuple[str, ...] | None = None, cancel: bool = True
 ) -> dict[str, Any]:
-    """Approve / Reject / Edit (as allowed) and a "⋯" Cancel (a batch has one Cancel, in
-    its batch row: ``cancel=False``).
+    """Approve / Reject / Edit (as allowed), "Approve for this run" where the action's
+    policy offers it, and a "⋯" Cancel (a batch has one Cancel, in its batch row:
+    ``cancel=False``).
 
     A decision button's value names the exact version shown (approval id, round, argument
     digest); Cancel withdraws the whole request, whatever its version, so it carries the id.
@@ -74,6 +77,9 @@ def buttons(
         elif kind == "reject":
             button["style"] = "danger"
         elements.append(button)
+        if kind == "approve" and view.for_run:
+            elements.append({"type": "button", "action_id": RUN_ID, "value": value,
+                             "text": {"type": "plain_text", "text": RUN_TEXT}})
     if cancel:
         elements.append(cancel_menu(view.approval_id))
     return {"type": "actions", "block_id": f"decide:{view.approval_id}", "elements": elements}

@@ -15,9 +15,7 @@ from bot.blocks.view import RequestView
 
 ACTION_ID = "approve_standing"
 REVOKE_ID = "standing_revoke"
-_CHOICE = re.compile(r"^(.+):([0-9]{1,7}|run)$")
-RUN = "run"
-RUN_TEXT = "Approve for the rest of this run"
+_CHOICE = re.compile(r"^(.+):([0-9]{1,7})$")
 
 
 def window_text(seconds: int) -> str:
@@ -30,54 +28,47 @@ def window_text(seconds: int) -> str:
 
 
 def standing_block(view: RequestView) -> dict[str, Any] | None:
-    """The menu, on a pending single-action request whose policy offers windows, or
-    approving for the rest of the run.
+    """The menu, on a pending single-action request whose policy offers windows.
 
-    Each option names the approval at the version shown, and a window (or ``run``): the
-    decision checks both, as for the Approve button, and the choice against the policy.
+    Each option names the approval at the version shown, and a window: the decision
+    checks both, as for the Approve button, and the window against the policy.
     """
-    offered = view.standing_choices or view.for_run
-    if not offered or len(view.actions) != 1 or not view.actions[0].pending:
+    if not view.standing_choices or len(view.actions) != 1 or not view.actions[0].pending:
         return None
     action = view.actions[0]
     ref = encode_ref(action.approval_id, action.round, action.args)
-    options = [{"text": {"type": "plain_text", "text": RUN_TEXT}, "value": f"{ref}:{RUN}"}
-               ] if view.for_run else []
-    options += [
+    options = [
         {"text": {"type": "plain_text", "text": f"Approve & allow for {window_text(s)}"},
          "value": f"{ref}:{s}"}
         for s in view.standing_choices
     ]
-    placeholder = "Approve & allow for …" if view.standing_choices else RUN_TEXT
     return {
         "type": "actions",
         "block_id": f"standing:{action.approval_id}",
         "elements": [{
             "type": "static_select",
             "action_id": ACTION_ID,
-            "placeholder": {"type": "plain_text", "text": placeholder},
+            "placeholder": {"type": "plain_text", "text": "Approve & allow for …"},
             "options": options,
         }],
     }
 
 
-def parse_choice(raw: object) -> tuple[Ref, int | None] | None:
-    """The approval, version and window an option names (None: for the rest of the run);
-    None unless well formed."""
+def parse_choice(raw: object) -> tuple[Ref, int] | None:
+    """The approval, version and window an option names; None unless well formed."""
     if not isinstance(raw, str):
         return None
     found = _CHOICE.match(raw)
     ref = parse_ref(found[1]) if found else None
-    if ref is None or found is None:
-        return None
-    return ref, None if found[2] == RUN else int(found[2])
+    return (ref, int(found[2])) if ref is not None and found is not None else None
 
 
-def used_text(granter: str, until: datetime, *, this_run: bool = False) -> str:
-    """✅ Approved under @alice's standing approval (until …), or her approval for the rest
-    of this run."""
-    if this_run:
-        return f"✅ Approved under {mention(granter)}'s approval for the rest of this run"
+def used_text(granter: str, until: datetime, *, run_of: str | None = None) -> str:
+    """✅ Approved under @alice's standing approval (until …); with ``run_of`` (the
+    action's name), ✅ `pay` approved under @alice's approval for the rest of this run."""
+    if run_of is not None:
+        return (f"✅ `{escape(clip(run_of, 80))}` approved under {mention(granter)}'s approval "
+                "for the rest of this run")
     return f"✅ Approved under {mention(granter)}'s standing approval (until {date_token(until)})"
 
 

@@ -39,6 +39,8 @@ class ActionView:
     round: int = 1  # with ``args``, the version the buttons name
     required: int | None = None  # by its own policy (None: as many as the request)
     deciders: str | None = None  # who may decide it, as mrkdwn (the bot's own mentions)
+    # "Approve for this run" is offered (its policy sets always_approve, one approval)
+    for_run: bool = False
 
     @property
     def pending(self) -> bool:
@@ -81,8 +83,6 @@ class RequestView:
     failed: bool = False  # the run could not be resumed: the request's outcome is a failure
     # The windows "Approve & allow for …" offers (seconds); empty: no such menu.
     standing_choices: tuple[int, ...] = ()
-    # "Approve for the rest of this run" is offered (see bot.engine.standing_rules.for_run)
-    for_run: bool = False
 
     @property
     def pending(self) -> bool:

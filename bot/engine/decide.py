@@ -52,11 +52,12 @@ class Decided:
 
 class Hook(Protocol):
     """More checks and writes inside the decision's transaction, after the clicker was
-    judged eligible: a standing approval granted or used (see bot.engine.standing)."""
+    judged eligible: a standing approval granted or used (see bot.engine.standing).
+    ``approval`` is the row decided, one of the request's ``approvals``."""
 
     async def __call__(
         self, conn: Conn, *, policy: Policy, request: Row, approvals: list[Row],
-        requester: str | None, now: datetime,
+        approval: Row, requester: str | None, now: datetime,
     ) -> None: ...
 
 
@@ -185,7 +186,7 @@ async def _decide(deps: Deps, approval_id: int, click: Click, seen: dict[str, Ro
         )
         if click.hook is not None:  # a standing approval's grant or use
             await click.hook(conn, policy=policy, request=request, approvals=approvals,
-                             requester=context["requested_by"], now=now)
+                             approval=approval, requester=context["requested_by"], now=now)
         step = Step(conn, now, request, approval, policy, click.user)
         await step.apply(click.kind, votes=votes, args=click.args, reason=click.reason)
         if policy != own:

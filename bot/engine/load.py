@@ -110,6 +110,7 @@ def _action_view(approval: Row, votes: list[Vote], own: Policy, requester: str |
         required=own.required_approvals,
         # who can still approve: never the requester, never those who already did
         deciders=describe_approvers(own, exclude=[requester, *(v.user for v in votes)]),
+        for_run=for_run(own),
     )
 
 
@@ -124,13 +125,11 @@ def approval_policy(approval: Row, request: Row) -> Policy:
     return Policy.model_validate(approval.get("policy") or request["policy"])
 
 
-def _standing_choices(row: Row, approvals: list[Row]) -> tuple[tuple[int, ...], bool]:
-    """The windows "Approve & allow for …" offers, and whether "Approve for the rest of
-    this run" is: only for one action, by its policy."""
+def _standing_choices(row: Row, approvals: list[Row]) -> tuple[int, ...]:
+    """The windows "Approve & allow for …" offers: only for one action, by its policy."""
     if len(approvals) != 1:
-        return (), False
-    policy = approval_policy(approvals[0], row)
-    return choices(policy, actions=1), for_run(policy, actions=1)
+        return ()
+    return choices(approval_policy(approvals[0], row), actions=1)
 
 
 async def load_view(
@@ -154,7 +153,6 @@ async def load_view(
     elif row["status"] == "decided" and row.get("last_error"):
         note = f"{row['last_error']}. Trying again."
     said = request.reasoning or _reasoning_key(request.context)
-    windows, run_wide = _standing_choices(row, approvals)
     view = RequestView(
         request_id=request_id,
         title=request.title,
@@ -180,7 +178,6 @@ async def load_view(
         context={k: v for k, v in request.context.items() if k != "reasoning" or not said},
         reasoning=said,
         failed=row["status"] == "failed",
-        standing_choices=windows,
-        for_run=run_wide,
+        standing_choices=_standing_choices(row, approvals),
     )
     return view, row, approvals

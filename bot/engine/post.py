@@ -129,7 +129,7 @@ async def post_request(deps: Deps, request_id: int) -> bool:
     assert loaded is not None
     view, row, approvals = loaded
     used = await standing_decision(deps, row, approvals)
-    if used is not None:  # posted already decided: it shows the outcome, not buttons
+    if used is not None:  # posted with what was decided: the outcome, not buttons
         async with deps.pool.connection() as conn:
             loaded = await load_view(conn, request_id)
         assert loaded is not None
@@ -153,10 +153,11 @@ async def post_request(deps: Deps, request_id: int) -> bool:
             request_id=request_id,
             detail={"channel": resp["channel"], "ts": resp["ts"]},
         )
-    if used is not None:  # decided under a standing approval
+    if used is not None:  # decided (in part, for a batch) under standing approvals
         posted = row | {"channel": resp["channel"], "message_ts": resp["ts"]}
-        await announce_standing(deps, posted, *used)
-        return True
+        await announce_standing(deps, posted, used)
+        if used.decided.complete:
+            return True
     await send_dms(deps, request_id)
     return True
 

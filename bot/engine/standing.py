@@ -10,9 +10,10 @@ theirs would be, and the grant is read ``FOR SHARE`` in that transaction, so a
 revocation that committed first stops it. Never for an edit, a two-person policy, a
 batch, the granter's own request, or a grant past its window.
 
-"Approve for the rest of this run" is the same grant scoped to one run (where the policy
-sets ``always_approve``): it lasts until the run finishes, at most the policy's
-``timeout_s``, and each later request of that run is still judged by its own policy.
+"Approve for this run" is the same grant scoped to one run (where the action's policy
+sets ``always_approve``), granted and used call by call, in a batch too: it lasts until
+the run finishes, at most the policy's ``timeout_s``, and each later call of that run is
+still judged by its own policy.
 """
 
 from __future__ import annotations
@@ -44,15 +45,24 @@ NO_WINDOW = (
     "or it needs more than one approval). Nothing was changed."
 )
 NO_RUN = (
-    "This request cannot be approved for the rest of its run (its policy does not allow "
+    "This call cannot be approved for the rest of its run (its policy does not allow "
     "that, or it needs more than one approval). Nothing was changed."
 )
 
 
 @dataclass(frozen=True)
+class Used:
+    """What standing approvals decided before a request was posted: the last decision
+    (``complete`` when nothing is left for people) and, per action decided, its grant."""
+
+    decided: Decided
+    grants: list[tuple[str, Row]]
+
+
+@dataclass(frozen=True)
 class Grant:
-    """The decision hook of "Approve & allow for …" and "Approve for the rest of this
-    run" (``seconds`` None): records the grant with the approval."""
+    """The decision hook of "Approve & allow for …" and "Approve for this run"
+    (``seconds`` None): records the grant with the approval."""
 
     seconds: int | None
     user: str
@@ -61,15 +71,14 @@ class Grant:
 
     async def __call__(
         self, conn: Conn, *, policy: Policy, request: Row, approvals: list[Row],
-        requester: str | None, now: datetime,
+        approval: Row, requester: str | None, now: datetime,
     ) -> None:
         """Refuse what the policy does not offer; otherwise record the grant."""
         this_run = self.seconds is None
-        if this_run and not for_run(policy, actions=len(approvals)):
+        if this_run and not for_run(policy):
             raise NotAllowed(NO_RUN)
         if not this_run and self.seconds not in choices(policy, actions=len(approvals)):
             raise NotAllowed(NO_WINDOW)
-        (approval,) = approvals
         action = proposed_action(approval)
         if int(approval["round"]) != 1 or changed_args(action.args, approval["args"]):
             raise NotAllowed("An edited request cannot be approved for a while.")
@@ -100,13 +109,13 @@ class Use:
 
     async def __call__(
         self, conn: Conn, *, policy: Policy, request: Row, approvals: list[Row],
-        requester: str | None, now: datetime,
+        approval: Row, requester: str | None, now: datetime,
     ) -> None:
         """Hold the grant against a revocation and check it again; audit its use."""
         grant = await standing.lock_grant(conn, self.grant_id)
-        if grant is None or len(approvals) != 1:
+        batch = len(approvals) != 1
+        if grant is None or (batch and grant["run_thread_id"] is None):
             raise NotAllowed("That standing approval does not apply here.")
-        (approval,) = approvals
         why = refusal(grant, policy=policy, graph=self.graph, thread_id=request["thread_id"],
                       action=proposed_action(approval), approval=approval,
                       requester=requester, now=now)
@@ -123,22 +132,35 @@ class Use:
         )
 
 
-async def standing_decision(
-    deps: Deps, row: Row, approvals: list[Row]
-) -> tuple[Decided, Row] | None:
-    """Before a request is posted: let a live standing approval decide it, if one
-    matches, so that it is posted already decided (no buttons). The decision and the
-    grant it cites, or None.
+async def standing_decision(deps: Deps, row: Row, approvals: list[Row]) -> Used | None:
+    """Before a request is posted: let live standing approvals decide what they match,
+    so that it is posted already decided (no buttons), or, in a batch, with those calls
+    decided. None when none did.
 
     ``row`` is the request (with its run's columns) and ``approvals`` its approval rows,
-    as just read to post it.
+    as just read to post it. A batch's calls are decided only by grants for this run.
     """
-    if len(approvals) != 1 or row["status"] != "pending":
+    if row["status"] != "pending":
         return None
-    (approval,) = approvals
-    policy = approval_policy(approval, row)  # the policy this very action is judged by
-    if not offered(policy) or _unsure(deps, row):
+    mine = [a for a in approvals if a["status"] == "pending"
+            and offered(approval_policy(a, row), actions=len(approvals))]
+    if not mine or _unsure(deps, row):
         return None  # the usual case: nothing is read
+    used: list[tuple[str, Row]] = []
+    decided = None
+    for approval in mine:
+        found = await _decide_one(deps, row, approval, batch=len(approvals) != 1)
+        if found is not None:
+            decided, grant = found
+            used.append((proposed_action(approval).name, grant))
+    return Used(decided, used) if decided is not None else None
+
+
+async def _decide_one(
+    deps: Deps, row: Row, approval: Row, *, batch: bool
+) -> tuple[Decided, Row] | None:
+    """Decide one action under the first live grant that matches it, if any."""
+    policy = approval_policy(approval, row)  # the policy this very action is judged by
     action = proposed_action(approval)
     now, thread_id = deps.clock(), row["thread_id"]
     async with deps.pool.connection() as conn:
@@ -146,6 +168,8 @@ async def standing_decision(
             conn, graph=row["graph"], action=action.name, thread_id=thread_id, now=now
         )
     for grant in grants:
+        if batch and grant["run_thread_id"] is None:
+            continue
         if refusal(grant, policy=policy, graph=row["graph"], thread_id=thread_id, action=action,
                    approval=approval, requester=row["requested_by"], now=now) is None:
             decided = await _decide_under(deps, row, approval, grant)
@@ -155,13 +179,15 @@ async def standing_decision(
     return None
 
 
-async def announce_standing(deps: Deps, posted: Row, decided: Decided, grant: Row) -> None:
-    """Once the decided request is posted: say which standing approval decided it, in
-    its thread, then render and resume it."""
-    await _say_used(deps, posted, grant)
+async def announce_standing(deps: Deps, posted: Row, used: Used) -> None:
+    """Once the request is posted: say which standing approvals decided what, in its
+    thread; when nothing is left for people, render and resume it."""
+    for action, grant in used.grants:
+        await _say_used(deps, posted, grant, action=action)
     from bot.engine.flow import after_decision  # flow imports post: it calls this
 
-    deps.inflight.spawn(after_decision(deps, decided))
+    if used.decided.complete:
+        deps.inflight.spawn(after_decision(deps, used.decided))
 
 
 async def _decide_under(deps: Deps, row: Row, approval: Row, grant: Row) -> Decided | None:
@@ -189,13 +215,13 @@ def _unsure(deps: Deps, row: Row) -> bool:
     return any(w.startswith(CONDITION_UNEVALUATED) for w in resolution.warnings)
 
 
-async def _say_used(deps: Deps, row: Row, grant: Row) -> None:
+async def _say_used(deps: Deps, row: Row, grant: Row, *, action: str) -> None:
     """"✅ Approved under @alice's standing approval (until 15:00)", in the thread."""
+    run_of = action if grant["run_thread_id"] is not None else None
     try:
         await deps.slack.chat_postMessage(
             channel=row["channel"], thread_ts=row["message_ts"],
-            text=used_text(grant["granter"], grant["expires_at"],
-                           this_run=grant["run_thread_id"] is not None),
+            text=used_text(grant["granter"], grant["expires_at"], run_of=run_of),
         )
     except SLACK_ERRORS:
         log.warning("could not say request %s was approved under a standing approval",

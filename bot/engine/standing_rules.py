@@ -38,17 +38,18 @@ def choices(policy: Policy, *, actions: int) -> tuple[int, ...]:
     return (*(w for w in WINDOWS if w < top), top)
 
 
-def for_run(policy: Policy, *, actions: int) -> bool:
-    """Whether an approver may approve for the rest of the run under ``policy``: only where
-    it sets ``always_approve``, one approval suffices, the request has one action and may
-    be approved."""
-    return (policy.always_approve and policy.required_approvals == 1 and actions == 1
+def for_run(policy: Policy) -> bool:
+    """Whether an approver may approve an action for the rest of its run under ``policy``
+    (in a batch too, call by call): only where it sets ``always_approve``, one approval
+    suffices and it may be approved."""
+    return (policy.always_approve and policy.required_approvals == 1
             and "approve" in policy.allowed_decisions)
 
 
-def offered(policy: Policy) -> bool:
-    """Whether any standing approval could decide a one-action request under ``policy``."""
-    return bool(choices(policy, actions=1)) or for_run(policy, actions=1)
+def offered(policy: Policy, *, actions: int) -> bool:
+    """Whether any standing approval could decide an action of a request of ``actions``
+    under ``policy`` (in a batch, only one for the rest of the run)."""
+    return bool(choices(policy, actions=actions)) or for_run(policy)
 
 
 @lru_cache(maxsize=256)
@@ -104,6 +105,6 @@ def _run_refusal(grant: Row, *, policy: Policy, thread_id: str) -> str | None:
     """Why a grant for the rest of a run may not decide this request of ``thread_id``."""
     if grant["run_thread_id"] != thread_id:
         return "it is for another run"
-    if not for_run(policy, actions=1):
+    if not for_run(policy):
         return "this request's policy does not allow approving for the rest of the run"
     return None

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from bot.blocks.version import Ref, parse_ref
-from bot.engine.decide import Decided, decide
+from bot.engine.decide import Decided, Hook, decide
 from bot.engine.deps import Deps
 from bot.engine.flow import after_decision
 from bot.errors import ApprovalError
@@ -111,6 +111,7 @@ async def decide_or_explain(
     kind: DecisionKind,
     args: dict[str, Any] | None = None,
     reason: str | None = None,
+    hook: Hook | None = None,
 ) -> Decided | str:
     """Decide ``ref`` (an approval at the version the clicker saw), or return the sentence
     explaining why not (already told nobody yet)."""
@@ -127,6 +128,7 @@ async def decide_or_explain(
             reason=reason,
             team=team,
             enterprise=enterprise,
+            hook=hook,
         )
     except ApprovalError as exc:
         METRICS.inc("approvals_refusals_total", kind=kind)

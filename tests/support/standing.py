@@ -1,5 +1,6 @@
-"""The "Approve & allow …" menu of a posted request (its options, choosing one), and the
-standing approvals list of ``/approvals standing`` with its Revoke buttons."""
+"""The "Approve & allow …" menu of a posted request (its options, choosing one), its
+"Approve for this run" buttons, and the standing approvals list of ``/approvals
+standing`` with its Revoke buttons."""
 
 from __future__ import annotations
 
@@ -11,11 +12,24 @@ from support.harness import Harness, click_payload
 from support.signing import sign
 
 
-def menu_options(harness: Harness, approval_id: int) -> list[dict[str, Any]]:
-    """The options of the menu on the message that posted ``approval_id`` (none: [])."""
+def _post_of(harness: Harness, approval_id: int) -> dict[str, Any]:
+    """The message that posted ``approval_id`` with its buttons."""
     decide_id = f"decide:{approval_id}"
     (post,) = [p for p in harness.fake.of("chat.postMessage")
                if any(b.get("block_id") == decide_id for b in p.get("blocks") or [])]
+    return post
+
+
+def run_buttons(harness: Harness, approval_id: int) -> list[str]:
+    """The texts of the "Approve for this run" buttons of ``approval_id`` (none: [])."""
+    post = _post_of(harness, approval_id)
+    (row,) = [b for b in post["blocks"] if b.get("block_id") == f"decide:{approval_id}"]
+    return [e["text"]["text"] for e in row["elements"] if e.get("action_id") == "approve_run"]
+
+
+def menu_options(harness: Harness, approval_id: int) -> list[dict[str, Any]]:
+    """The options of the menu on the message that posted ``approval_id`` (none: [])."""
+    post = _post_of(harness, approval_id)
     for block in post["blocks"]:
         if block["type"] == "actions" and block["block_id"].startswith("standing:"):
             return list(block["elements"][0]["options"])

@@ -45,16 +45,9 @@ async def _approve_for(deps: Deps, body: dict[str, Any], raw: object) -> Decided
     except DB_DOWN:
         return DB_DOWN_TEXT
     METRICS.inc("approvals_decisions_total", kind="approve")
-    await tell(deps, body, _granted_text(seconds))
+    await tell(deps, body, f"✅ Approved. Requests just like it are approved for "
+                           f"{window_text(seconds)} unless revoked (`/approvals standing`).")
     return decided
-
-
-def _granted_text(seconds: int | None) -> str:
-    if seconds is None:
-        return ("✅ Approved. Later calls of this action in this run are approved too, each "
-                "where its own policy allows it, unless revoked (`/approvals standing`).")
-    return (f"✅ Approved. Requests just like it are approved for {window_text(seconds)} "
-            "unless revoked (`/approvals standing`).")
 
 
 async def _revoke(deps: Deps, body: dict[str, Any]) -> str:
