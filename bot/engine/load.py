@@ -110,7 +110,7 @@ def _action_view(approval: Row, votes: list[Vote], own: Policy, requester: str |
         required=own.required_approvals,
         # who can still approve: never the requester, never those who already did
         deciders=describe_approvers(own, exclude=[requester, *(v.user for v in votes)]),
-        for_run=for_run(own),
+        for_run=for_run(own) and int(approval["round"]) == 1,  # never for edited arguments
     )
 
 

@@ -81,7 +81,8 @@ class Grant:
             raise NotAllowed(NO_WINDOW)
         action = proposed_action(approval)
         if int(approval["round"]) != 1 or changed_args(action.args, approval["args"]):
-            raise NotAllowed("An edited request cannot be approved for a while.")
+            raise NotAllowed("Edited arguments are approved once, never for a while or for "
+                             "the rest of the run. Nothing was changed.")
         expires = now + timedelta(seconds=self.seconds or policy.timeout_s)
         scope = None if this_run else policy.standing_when
         await standing.insert_grant(
